@@ -1,0 +1,107 @@
+"""Finite Markov chains, taught and computed.
+
+Stationary distribution, probability currents, entropy production, reversibility
+(detailed balance and Kolmogorov's criterion), Schnakenberg's cycle decomposition, the
+dominant cycle of the net-current graph, fundamental matrix, period, relaxation time,
+lumping, example chains, and seeded trajectory simulation with estimators.
+
+Convention: ``T[i, j] = P(next = j | now = i)`` (rows sum to 1), ``pi = pi T``.
+Importing this module does not import Numba (the simulation kernel loads on first use).
+
+Examples
+--------
+>>> import math
+>>> from nelc_edu import markov
+>>> T = markov.driven_ring(3, affinity=3 * math.log(4))
+>>> pi = markov.stationary_distribution(T)
+>>> math.isclose(markov.entropy_production(T), 0.6 * math.log(4))
+True
+>>> markov.kolmogorov_check(T).reversible
+False
+"""
+
+from __future__ import annotations
+
+from .core import (
+    closed_classes,
+    communication_classes,
+    entropy_production,
+    fundamental_matrix,
+    is_irreducible,
+    is_reversible,
+    lump,
+    period,
+    probability_currents,
+    relaxation_time,
+    second_eigenvalue_modulus,
+    spectral_gap,
+    stationary_distribution,
+    stationary_distributions,
+    transient_states,
+)
+from .cycles import (
+    CycleDecomposition,
+    KolmogorovResult,
+    cycle_affinities,
+    cycle_affinity,
+    cycle_decomposition,
+    dominant_cycle,
+    fundamental_cycles,
+    is_reversible_kolmogorov,
+    kolmogorov_check,
+    net_current_graph,
+    support_graph,
+)
+from .examples import driven_ring, random_nonreversible_chain, random_reversible_chain
+from .simulate import (
+    ObservedEntropyProduction,
+    empirical_transition_counts,
+    estimate_currents,
+    estimate_entropy_production,
+    estimate_entropy_production_observed,
+    simulate,
+    simulate_reference,
+)
+
+__all__ = [
+    # core
+    "stationary_distribution",
+    "stationary_distributions",
+    "communication_classes",
+    "closed_classes",
+    "transient_states",
+    "is_irreducible",
+    "period",
+    "probability_currents",
+    "entropy_production",
+    "is_reversible",
+    "fundamental_matrix",
+    "second_eigenvalue_modulus",
+    "spectral_gap",
+    "relaxation_time",
+    "lump",
+    # cycles
+    "support_graph",
+    "fundamental_cycles",
+    "cycle_affinity",
+    "cycle_affinities",
+    "KolmogorovResult",
+    "kolmogorov_check",
+    "is_reversible_kolmogorov",
+    "CycleDecomposition",
+    "cycle_decomposition",
+    "net_current_graph",
+    "dominant_cycle",
+    # examples
+    "driven_ring",
+    "random_reversible_chain",
+    "random_nonreversible_chain",
+    # simulation and estimators
+    "simulate",
+    "simulate_reference",
+    "empirical_transition_counts",
+    "estimate_currents",
+    "estimate_entropy_production",
+    "estimate_entropy_production_observed",
+    "ObservedEntropyProduction",
+]

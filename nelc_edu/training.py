@@ -1,0 +1,351 @@
+"""One training loop for every model: RMSprop gradient ascent, minibatches, persistent chains.
+
+A model plugs in by offering
+
+* ``params()`` -> dict of the live parameter arrays (updated in place here);
+* ``gradient(batch)`` for ``method="exact"`` (exact given the model; a gradient-ascent
+  direction of the mean log-likelihood of the minibatch);
+* ``cd_gradient(batch, k=..., seed=...)`` for ``method="cd"`` (binary RBM only);
+* ``init_chains(n_chains, seed)`` and ``pcd_gradient(batch, chains, **kw)`` for
+  ``method="pcd"`` (the persistent chains run on between updates).
+
+Checkpoints record a copy of the parameters plus whatever ``diagnostics(model)`` returns, so a
+notebook can scrub through training afterwards (see :meth:`TrainingHistory.model_at`).
+
+Examples
+--------
+>>> import numpy as np
+>>> from nelc_edu.training import RMSprop
+>>> p = {"w": np.zeros(2)}
+>>> opt = RMSprop(p, learning_rate=0.1)
+>>> opt.step({"w": np.array([1.0, -2.0])})
+>>> np.round(p["w"], 3)  # first step moves by lr / sqrt(1 - decay) in the gradient's sign
+array([ 0.316, -0.316])
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import _rng
+from ._validation import check_binary_data, check_positive_int
+
+__all__ = ["RMSprop", "TrainingHistory", "TrainingDivergedError", "train"]
+
+_METHODS = ("pcd", "cd", "exact")
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Raised when a gradient or a parameter becomes NaN or infinite during training.
+
+    The partial :class:`TrainingHistory` is attached as ``.history`` so the run up to the
+    failure can still be inspected.
+    """
+
+    def __init__(self, message: str, history: TrainingHistory | None = None):
+        super().__init__(message)
+        self.history = history
+
+
+class RMSprop:
+    """RMSprop for gradient **ascent** on a dict of arrays (updated in place).
+
+    ``v <- decay * v + (1 - decay) * g**2``, ``p <- p + lr * g / (sqrt(v) + eps)``.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+        The live parameter arrays.
+    learning_rate : float
+        Step size (> 0).
+    decay : float
+        Averaging constant of the squared gradient, in [0, 1).
+    eps : float
+        Regulariser of the denominator.
+    """
+
+    def __init__(
+        self,
+        params: Mapping[str, np.ndarray],
+        learning_rate: float = 1e-2,
+        decay: float = 0.9,
+        eps: float = 1e-8,
+    ):
+        if not (learning_rate > 0 and math.isfinite(learning_rate)):
+            raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}.")
+        if not 0 <= decay < 1:
+            raise ValueError(f"decay must be in [0, 1); got {decay!r}.")
+        self.params = params
+        self.learning_rate = float(learning_rate)
+        self.decay = float(decay)
+        self.eps = float(eps)
+        self._v = {k: np.zeros_like(v, dtype=np.float64) for k, v in params.items()}
+
+    def step(self, grads: Mapping[str, np.ndarray]) -> None:
+        """Apply one ascent step with the gradient dict ``grads``."""
+        for name, p in self.params.items():
+            g = grads[name]
+            v = self._v[name]
+            v *= self.decay
+            v += (1.0 - self.decay) * g * g
+            p += self.learning_rate * g / (np.sqrt(v) + self.eps)
+
+
+@dataclass
+class TrainingHistory:
+    """What :func:`train` recorded.
+
+    Attributes
+    ----------
+    steps : list of int
+        Update counts at which checkpoints were taken (0 = before training).
+    records : list of dict
+        Diagnostics at each checkpoint.
+    params : list of dict
+        Parameter copies at each checkpoint (empty if ``keep_params=False``).
+    settings : dict
+        The training settings, for reports and JSON.
+    wall_time : float
+        Seconds spent in :func:`train` (diagnostics included).
+    """
+
+    model: Any
+    settings: dict = field(default_factory=dict)
+    steps: list = field(default_factory=list)
+    records: list = field(default_factory=list)
+    params: list = field(default_factory=list)
+    wall_time: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def keys(self) -> list[str]:
+        """Names of the recorded diagnostics."""
+        names: list[str] = []
+        for rec in self.records:
+            names.extend(k for k in rec if k not in names)
+        return names
+
+    def get(self, key: str) -> np.ndarray:
+        """Array of diagnostic ``key`` over the checkpoints (NaN where missing)."""
+        if key not in self.keys():
+            raise KeyError(f"no diagnostic {key!r}; recorded: {self.keys()}")
+        return np.array([rec.get(key, np.nan) for rec in self.records], dtype=float)
+
+    def params_at(self, i: int) -> dict[str, np.ndarray]:
+        """Parameter copies at checkpoint ``i``."""
+        if not self.params:
+            raise ValueError("parameters were not kept; train with keep_params=True.")
+        return self.params[i]
+
+    def model_at(self, i: int):
+        """A copy of the model with the parameters of checkpoint ``i``."""
+        model = self.model.copy()
+        for name, value in self.params_at(i).items():
+            model.params()[name][...] = value
+        return model
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (settings, steps, diagnostics; no parameters)."""
+
+        def clean(v):
+            if isinstance(v, np.ndarray):
+                return v.tolist()
+            if isinstance(v, (np.floating, np.integer)):
+                return v.item()
+            return v
+
+        return {
+            "settings": {k: clean(v) for k, v in self.settings.items()},
+            "steps": list(self.steps),
+            "records": [{k: clean(v) for k, v in r.items()} for r in self.records],
+            "wall_time": self.wall_time,
+        }
+
+
+def _progress_bar(total: int, enabled: bool, desc: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False, mininterval=0.5)
+
+
+def _check_finite(named: Mapping[str, np.ndarray], what: str, step: int, history) -> None:
+    for name, arr in named.items():
+        if not np.all(np.isfinite(arr)):
+            raise TrainingDivergedError(
+                f"{what} {name!r} became NaN or infinite at update {step}. The run diverged: "
+                "lower the learning rate (or use more persistent chains) and train again. "
+                "The history up to the failure is attached as .history.",
+                history,
+            )
+
+
+def _scalar_summary(record: Mapping[str, Any]) -> dict[str, str]:
+    out = {}
+    for k, v in record.items():
+        if isinstance(v, (float, int, np.floating, np.integer)) and len(out) < 3:
+            out[k] = f"{float(v):.3g}"
+    return out
+
+
+def train(
+    model,
+    X,
+    *,
+    method: str = "pcd",
+    n_updates: int = 1000,
+    batch_size: int = 100,
+    n_chains: int = 100,
+    learning_rate: float = 1e-2,
+    decay: float = 0.9,
+    eps: float = 1e-8,
+    cd_k: int = 1,
+    checkpoint_every: int | None = None,
+    diagnostics: Callable[[Any], Mapping[str, Any]] | None = None,
+    keep_params: bool = True,
+    seed=None,
+    progress: bool = True,
+    desc: str | None = None,
+) -> TrainingHistory:
+    """Train ``model`` on binary data ``X`` in place by RMSprop gradient ascent.
+
+    Parameters
+    ----------
+    model
+        Any model of the package (``TwoMatrixModel``, ``OneHotRBM``, ``BinaryRBM``).
+    X : array of 0/1, shape (n_samples, N)
+        Training data.
+    method : {"pcd", "cd", "exact"}
+        ``"pcd"``: persistent chains (``n_chains`` of them, independent of the batch size);
+        ``"cd"``: contrastive divergence CD-``cd_k`` (binary RBM);
+        ``"exact"``: the model's exact gradient of the minibatch log-likelihood.
+    n_updates : int
+        Number of parameter updates (minibatches).
+    batch_size, n_chains : int
+        Minibatch size and number of persistent chains.
+    learning_rate, decay, eps : float
+        RMSprop settings.
+    cd_k : int
+        Gibbs steps per update for CD-k and PCD-k (the latent models take one).
+    checkpoint_every : int, optional
+        Record diagnostics (and parameters) every this many updates; default: 10 checkpoints.
+    diagnostics : callable, optional
+        ``diagnostics(model) -> dict`` evaluated at checkpoints (log-likelihood, entropy
+        production, ...). Default: nothing but the step.
+    keep_params : bool
+        Keep a copy of the parameters at each checkpoint (for checkpoint scrubbers).
+    seed : int, Generator or None
+        Seeds the minibatch order and the chains; same seed, same run.
+    progress : bool
+        Show a progress bar (tqdm: a widget in Jupyter, text in a terminal).
+
+    Returns
+    -------
+    TrainingHistory
+
+    Raises
+    ------
+    ValueError
+        Bad data (not binary, NaN, wrong shape) or bad settings.
+    TrainingDivergedError
+        A gradient or parameter became NaN or infinite; the message says what to change.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nelc_edu.training import train
+    >>> class Toy:  # maximise -|p - mean(x)|^2: the minimal protocol of a model
+    ...     def __init__(self): self.p = {"m": np.zeros(2)}
+    ...     def params(self): return self.p
+    ...     def copy(self):
+    ...         t = Toy(); t.p = {k: v.copy() for k, v in self.p.items()}; return t
+    ...     def gradient(self, batch): return {"m": batch.mean(0) - self.p["m"]}
+    >>> X = np.array([[1, 0], [1, 1]] * 10)
+    >>> hist = train(Toy(), X, method="exact", n_updates=300, batch_size=20,
+    ...              learning_rate=0.01, seed=0, progress=False)
+    >>> np.round(hist.model.params()["m"], 1)
+    array([1. , 0.5])
+    """
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
+    params = model.params()
+    X = check_binary_data(X, "X", n_features=getattr(model, "N", None))
+    n_updates = check_positive_int(n_updates, "n_updates", minimum=0)
+    batch_size = check_positive_int(batch_size, "batch_size")
+    n_chains = check_positive_int(n_chains, "n_chains")
+    cd_k = check_positive_int(cd_k, "cd_k")
+    if checkpoint_every is None:
+        checkpoint_every = max(1, n_updates // 10)
+    checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
+    batch_size = min(batch_size, X.shape[0])
+
+    rng = _rng.as_generator(seed)
+    opt = RMSprop(params, learning_rate=learning_rate, decay=decay, eps=eps)
+    history = TrainingHistory(
+        model=model,
+        settings=dict(
+            model=type(model).__name__,
+            method=method,
+            n_updates=n_updates,
+            batch_size=batch_size,
+            n_chains=n_chains if method == "pcd" else None,
+            cd_k=cd_k if method in ("cd", "pcd") else None,
+            optimizer="RMSprop",
+            learning_rate=float(learning_rate),
+            decay=float(decay),
+            n_train=int(X.shape[0]),
+        ),
+    )
+    chains = model.init_chains(n_chains, seed=_rng.kernel_seed(rng)) if method == "pcd" else None
+    pcd_kw = {"k": cd_k} if method == "pcd" and cd_k != 1 else {}
+
+    t0 = time.perf_counter()
+
+    def checkpoint(step: int) -> None:
+        rec: dict[str, Any] = {"step": step}
+        if diagnostics is not None:
+            rec.update(diagnostics(model))
+        history.steps.append(step)
+        history.records.append(rec)
+        if keep_params:
+            history.params.append({k: v.copy() for k, v in params.items()})
+        if bar is not None:
+            bar.set_postfix(_scalar_summary({k: v for k, v in rec.items() if k != "step"}))
+
+    bar = _progress_bar(n_updates, progress, desc or f"{type(model).__name__} ({method})")
+    try:
+        checkpoint(0)
+        order = rng.permutation(X.shape[0])
+        pos = 0
+        for step in range(1, n_updates + 1):
+            if pos + batch_size > X.shape[0]:
+                order = rng.permutation(X.shape[0])
+                pos = 0
+            batch = X[order[pos : pos + batch_size]]
+            pos += batch_size
+            if method == "pcd":
+                grads = model.pcd_gradient(batch, chains, **pcd_kw)
+            elif method == "cd":
+                grads = model.cd_gradient(batch, k=cd_k, seed=rng)
+            else:
+                grads = model.gradient(batch)
+            _check_finite(grads, "the gradient of", step, history)
+            opt.step(grads)
+            _check_finite(params, "parameter", step, history)
+            if bar is not None:
+                bar.update(1)
+            if step % checkpoint_every == 0 or step == n_updates:
+                checkpoint(step)
+    finally:
+        history.wall_time = time.perf_counter() - t0
+        if bar is not None:
+            bar.close()
+    return history

@@ -1,0 +1,58 @@
+"""Package-level contracts: lazy imports, doctests, where the package is imported from."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nelc_edu
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_import_is_lazy():
+    """`import nelc_edu` must not import the heavy libraries (import time stays small)."""
+    code = (
+        "import sys, nelc_edu; "
+        "heavy = [m for m in ('numba', 'matplotlib', 'networkx', 'ipywidgets', 'scipy') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"import nelc_edu pulled in: {out.stdout.strip()}"
+
+
+def test_unknown_attribute_is_a_clear_error():
+    with pytest.raises(AttributeError, match="no attribute"):
+        nelc_edu.does_not_exist  # noqa: B018
+
+
+def _modules():
+    names = []
+    for info in pkgutil.walk_packages(nelc_edu.__path__, prefix="nelc_edu."):
+        if info.name.endswith("_kernels") or ".cli" in info.name:
+            continue
+        names.append(info.name)
+    return ["nelc_edu", *sorted(names)]
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_docstring_examples_run(name, monkeypatch):
+    """Every numpydoc Examples section is a doctest that passes."""
+    monkeypatch.setenv("NELC_FAST", "1")
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+
+
+@pytest.mark.skipif(os.environ.get("CI") != "true", reason="only meaningful in CI")
+def test_ci_tests_the_installed_wheel():
+    """CI installs non-editable: the package (and its data) must come from site-packages."""
+    path = Path(nelc_edu.__file__).resolve()
+    assert REPO not in path.parents, f"nelc_edu imported from the source tree: {path}"
