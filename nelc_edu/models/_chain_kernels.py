@@ -1,0 +1,339 @@
+"""Numba kernels of the latent-variable chains (twins of :mod:`._chains_reference`).
+
+Private module: import it lazily, inside the functions of :mod:`.chains` that need it, so
+that ``import nelc_edu`` never imports Numba. Every kernel here has a readable NumPy twin
+in :mod:`._chains_reference` with the same name and the same random numbers; the tests
+compare them number for number.
+
+Random-number layout (shared with the reference)
+------------------------------------------------
+Chain ``s`` owns the splitmix64 stream ``keys[s]`` (:func:`nelc_edu._rng.stream_keys`). With
+``M = ceil(N / 2)``, step ``t`` of a chain (counted from the start of its stream) uses the
+``M + 1`` counters ``t * (M + 1) + j``, ``j = 0, ..., M``. Draw ``j < M`` gives 64 random
+bits ``r``: pixel ``j`` uses ``u = (r >> 33) * 2**-31`` and pixel ``M + j`` (when ``< N``)
+uses ``u = ((r & 0xFFFFFFFF) >> 1) * 2**-31``, and ``x_i = (u < P[z, i])``. Two 31-bit
+uniforms per 64-bit draw halve the dominant cost of a step (probabilities are resolved to
+2**-31, far below any statistical error), and ``u < P`` is evaluated exactly as the int32
+comparison ``u31 <= ceil(P * 2**31) - 1`` (8 lanes per vector instruction). Draw ``M`` is
+the 53-bit uniform of :func:`nelc_edu._rng_kernels.uniform`; the new latent state is the
+first ``k`` with ``u * S < e_0 + ... + e_k``, where ``e = exp(a - max a)``, ``a = W x + c``
+and ``S = sum(e)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numba import njit, prange
+from .._rng_kernels import splitmix64, uniform
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_TWO31 = 2147483648.0  # 2**31
+
+
+@njit(cache=True)
+def thresholds(P):
+    """Integer thresholds ``ceil(P * 2**31) - 1`` (int32): ``u < P`` iff ``u31 <= thr``."""
+    K, N = P.shape
+    thr = np.empty((K, N), dtype=np.int32)
+    for k in range(K):
+        for i in range(N):
+            thr[k, i] = np.int32(np.ceil(P[k, i] * _TWO31) - 1.0)
+    return thr
+
+
+@njit(cache=True)
+def sample_visible(thr_z, key, t, x, buf):
+    """Fill ``x`` (uint8, N) with ``x_i = (u_i < P[z, i])`` for step ``t`` of stream ``key``.
+
+    ``thr_z`` is row ``z`` of :func:`thresholds`; ``buf`` is int32 scratch of length
+    ``2 * M``. With ``u_i = u31_i * 2**-31``, ``u_i < P`` is exactly ``u31_i <= thr``.
+    """
+    N = thr_z.shape[0]
+    M = (N + 1) // 2
+    base = key + np.uint64(t) * np.uint64(M + 1) * _GAMMA
+    # Two simple loops (not one) so that LLVM vectorises each of them.
+    for j in range(M):
+        r = splitmix64(base + np.uint64(j) * _GAMMA)
+        buf[j] = np.int32(r >> np.uint64(33))
+        buf[M + j] = np.int32((r & _LOW32) >> np.uint64(1))
+    for i in range(N):
+        x[i] = buf[i] <= thr_z[i]
+
+
+@njit(cache=True)
+def on_indices(x, idx):
+    """Write the indices of the ones of ``x`` into ``idx``; return how many (branch-free)."""
+    n = 0
+    for i in range(x.shape[0]):
+        idx[n] = i
+        n += np.int64(x[i])
+    return n
+
+
+@njit(cache=True)
+def draw_latent(WT, c, idx, n_on, key, t, q):
+    """Encoder step: fill ``q = softmax(W x + c)`` and return ``z' ~ q`` (inverse CDF).
+
+    ``W x`` is the sum of the rows ``WT[i]`` over the ``n_on`` active pixels ``idx``.
+    """
+    K = c.shape[0]
+    N = WT.shape[0]
+    M = (N + 1) // 2
+    for k in range(K):
+        q[k] = 0.0
+    for j in range(n_on):
+        i = idx[j]
+        for k in range(K):
+            q[k] += WT[i, k]
+    m = -np.inf
+    for k in range(K):
+        q[k] += c[k]
+        if q[k] > m:
+            m = q[k]
+    s = 0.0
+    for k in range(K):
+        q[k] = np.exp(q[k] - m)
+        s += q[k]
+    u = uniform(key, np.uint64(t) * np.uint64(M + 1) + np.uint64(M)) * s
+    z_new = K - 1
+    acc = 0.0
+    for k in range(K):
+        acc += q[k]
+        if u < acc:
+            z_new = k
+            break
+    for k in range(K):
+        q[k] /= s
+    return z_new
+
+
+@njit(cache=True, parallel=True)
+def run_chains(P, WT, c, z0, keys, n_steps, burn_in, thin, record_visible):
+    """Run ``C`` independent chains from ``z0``; see :func:`nelc_edu.models.chains.run_chains`."""
+    K, N = P.shape
+    C = z0.shape[0]
+    n_kept = n_steps // thin
+    z_traj = np.empty((n_kept, C), dtype=np.int64)
+    x_final = np.empty((C, N), dtype=np.uint8)
+    n_rec = n_kept if record_visible else 0
+    x_traj = np.empty((n_rec, C, N), dtype=np.uint8)
+    thr = thresholds(P)
+    for s in prange(C):
+        x = np.empty(N, dtype=np.uint8)
+        buf = np.empty(2 * ((N + 1) // 2), dtype=np.int32)
+        idx = np.empty(N, dtype=np.int64)
+        q = np.empty(K)
+        key = keys[s]
+        z = z0[s]
+        for t in range(burn_in):
+            sample_visible(thr[z], key, t, x, buf)
+            z = draw_latent(WT, c, idx, on_indices(x, idx), key, t, q)
+        t = burn_in
+        for r in range(n_kept):
+            for _ in range(thin):
+                sample_visible(thr[z], key, t, x, buf)
+                z = draw_latent(WT, c, idx, on_indices(x, idx), key, t, q)
+                t += 1
+            z_traj[r, s] = z
+            if record_visible:
+                x_traj[r, s, :] = x
+        for t in range(burn_in + n_kept * thin, burn_in + n_steps):
+            sample_visible(thr[z], key, t, x, buf)
+            z = draw_latent(WT, c, idx, on_indices(x, idx), key, t, q)
+        x_final[s, :] = x
+    return z_traj, x_final, x_traj
+
+
+@njit(cache=True)
+def advance(P, WT, c, z, z_prev, x, q, keys, step, n_on, T_running, visits, decay):
+    """One step of every persistent chain, and the running estimate of T, in place.
+
+    On return ``z_prev`` holds the old latent states, ``x`` the visible states drawn from
+    them, ``q`` the encoder probabilities ``q(.|x)``, ``z`` the new latent states and
+    ``n_on[s]`` the number of active pixels of ``x[s]``. With ``n_z`` the number of chains
+    whose previous state was ``z`` and ``T_hat[z]`` the mean of their ``q(.|x)``:
+    ``visits[z] <- decay * visits[z] + n_z`` and
+    ``T_running[z] += n_z / visits[z] * (T_hat[z] - T_running[z])`` (rows with ``n_z = 0``
+    are left unchanged).
+    """
+    K, N = P.shape
+    C = z.shape[0]
+    thr = thresholds(P)
+    buf = np.empty(2 * ((N + 1) // 2), dtype=np.int32)
+    idx = np.empty(N, dtype=np.int64)
+    # Serial on purpose: one step of ~100 chains is ~0.1 ms, too short to pay for a parallel
+    # region, and on a busy machine a parallel region waits for its slowest thread.
+    for s in range(C):
+        z_prev[s] = z[s]
+        sample_visible(thr[z[s]], keys[s], step, x[s], buf)
+        n = on_indices(x[s], idx)
+        n_on[s] = n
+        z[s] = draw_latent(WT, c, idx, n, keys[s], step, q[s])
+    # Rao-Blackwellised T_hat: sums of q(.|x) per previous state
+    sums = np.zeros((K, K))
+    counts = np.zeros(K)
+    for s in range(C):
+        zp = z_prev[s]
+        counts[zp] += 1.0
+        for k in range(K):
+            sums[zp, k] += q[s, k]
+    for a in range(K):
+        visits[a] = decay * visits[a] + counts[a]
+        if counts[a] > 0:
+            for k in range(K):
+                T_running[a, k] += (sums[a, k] - counts[a] * T_running[a, k]) / visits[a]
+
+
+@njit(cache=True)
+def two_matrix_terms(batch, UB, P, log1mp_sum, pi, Z, x, q, z_prev):
+    """Data term and stationary (two-step) term of the two-matrix log-likelihood gradient.
+
+    ``UB = U + b[:, None]`` (N, K) holds the decoder logits, ``P = sigmoid(UB.T)`` (K, N)
+    the decoder means and ``log1mp_sum[z] = sum_i log(1 - P[z, i])``; ``pi`` and ``Z`` are
+    the stationary distribution and fundamental matrix of the latent chain. Returns
+    ``dW (K, N), dc (K,), dU (N, K), db (N,)``: the data term uses the responsibilities
+    ``r(z|x) ~ pi_z p(x|z)`` of the minibatch, the stationary term the chains' last triples
+    ``(z_prev, x, q(.|x))`` and ``h = Z (rho / pi) - pi.h``. Accumulations run over the
+    active pixels only, along contiguous rows of length K.
+    """
+    K, N = P.shape
+    B = batch.shape[0]
+    C = x.shape[0]
+    idx = np.empty(N, dtype=np.int64)
+    dU = np.zeros((N, K))
+    dWT = np.zeros((N, K))
+    dc = np.zeros(K)
+    rho = np.zeros(K)
+    coef = np.empty(K)
+    r = np.empty(K)
+    log_w = np.log(pi) + log1mp_sum
+    # ---- data term: mean_x sum_z r(z|x) (x - s_z)
+    for n in range(B):
+        n_on = on_indices(batch[n], idx)
+        for k in range(K):
+            r[k] = log_w[k]
+        for j in range(n_on):
+            i = idx[j]
+            for k in range(K):
+                r[k] += UB[i, k]
+        m = -np.inf
+        for k in range(K):
+            if r[k] > m:
+                m = r[k]
+        tot = 0.0
+        for k in range(K):
+            r[k] = np.exp(r[k] - m)
+            tot += r[k]
+        for k in range(K):
+            r[k] /= tot * B
+            rho[k] += r[k]
+        for j in range(n_on):
+            i = idx[j]
+            for k in range(K):
+                dU[i, k] += r[k]
+    # ---- h = Z (rho / pi), centred: h - pi.h
+    h = np.zeros(K)
+    for k in range(K):
+        for j in range(K):
+            h[k] += Z[k, j] * (rho[j] / pi[j])
+    ph = 0.0
+    for k in range(K):
+        ph += pi[k] * h[k]
+    for k in range(K):
+        h[k] -= ph
+    # ---- stationary term over the chains' triples (z_prev, x, q(.|x))
+    G = np.zeros(K)  # (1/C) sum of H_s over chains with z_prev = z
+    for s in range(C):
+        n_on = on_indices(x[s], idx)
+        H = 0.0
+        for k in range(K):
+            H += q[s, k] * h[k]
+        zp = z_prev[s]
+        G[zp] += H / C
+        for k in range(K):
+            coef[k] = q[s, k] * (h[k] - H) / C
+            dc[k] += coef[k]
+        hc = H / C
+        for j in range(n_on):
+            i = idx[j]
+            dU[i, zp] += hc
+            for k in range(K):
+                dWT[i, k] += coef[k]
+    db = np.zeros(N)
+    for k in range(K):
+        G[k] += rho[k]
+    for i in range(N):
+        for k in range(K):
+            dU[i, k] -= G[k] * P[k, i]
+            db[i] += dU[i, k]
+    return np.ascontiguousarray(dWT.T), dc, dU, db
+
+
+@njit(cache=True)
+def onehot_rbm_terms(batch, WT, c, x, q):
+    """Positive minus negative phase of the one-hot RBM log-likelihood gradient.
+
+    Positive phase: ``E_data[q(z|x) x]``, ``E_data[q(z|x)]``, ``E_data[x]``; negative phase:
+    the same averages over the chains' visible states ``x`` with their ``q(.|x)``.
+    Returns ``dW (K, N), dc (K,), db (N,)``.
+    """
+    N, K = WT.shape
+    B = batch.shape[0]
+    C = x.shape[0]
+    idx = np.empty(N, dtype=np.int64)
+    dWT = np.zeros((N, K))
+    dc = np.zeros(K)
+    db = np.zeros(N)
+    a = np.empty(K)
+    for n in range(B):
+        n_on = on_indices(batch[n], idx)
+        for k in range(K):
+            a[k] = c[k]
+        for j in range(n_on):
+            i = idx[j]
+            db[i] += 1.0 / B
+            for k in range(K):
+                a[k] += WT[i, k]
+        m = -np.inf
+        for k in range(K):
+            if a[k] > m:
+                m = a[k]
+        tot = 0.0
+        for k in range(K):
+            a[k] = np.exp(a[k] - m)
+            tot += a[k]
+        for k in range(K):
+            a[k] /= tot * B
+            dc[k] += a[k]
+        for j in range(n_on):
+            i = idx[j]
+            for k in range(K):
+                dWT[i, k] += a[k]
+    for s in range(C):
+        n_on = on_indices(x[s], idx)
+        for k in range(K):
+            a[k] = q[s, k] / C
+            dc[k] -= a[k]
+        for j in range(n_on):
+            i = idx[j]
+            db[i] -= 1.0 / C
+            for k in range(K):
+                dWT[i, k] -= a[k]
+    return np.ascontiguousarray(dWT.T), dc, db
+
+
+@njit(cache=True)
+def rmsprop_ascent(param, grad, sq_avg, lr, decay, eps):
+    """One fused RMSprop ascent step, in place on C-contiguous arrays of equal shape.
+
+    ``sq_avg <- decay * sq_avg + (1 - decay) * grad**2``;
+    ``param <- param + lr * grad / (sqrt(sq_avg) + eps)``.
+    """
+    p = param.reshape(-1)
+    g = grad.reshape(-1)
+    v = sq_avg.reshape(-1)
+    for i in range(p.shape[0]):
+        v[i] = decay * v[i] + (1.0 - decay) * g[i] * g[i]
+        p[i] += lr * g[i] / (np.sqrt(v[i]) + eps)

@@ -1,0 +1,208 @@
+"""The two-matrix model of Baiesi & Rosso (arXiv:2512.11415): the nonequilibrium latent chain.
+
+The encoder ``q(z|x) = softmax_z(W[z] . x + c_z)`` and the decoder
+``p(x|z) = prod_i Bernoulli(x_i; sigmoid(U[i, z] + b_i))`` have **independent** parameters.
+Tying ``U = W.T`` gives back the one-hot RBM (the equilibrium special case); untied, the latent
+chain is generically not reversible (MODEL.md section 3).
+
+The gradient of the log-likelihood is the two-step rule of MODEL.md section 4, exact given T:
+responsibilities ``r(z|x)``, ``rho = mean_x r(.|x)``, ``h = Z (rho / pi)`` (Z the fundamental
+matrix of T, h centred as ``h - pi.h``) and ``H(x) = q(.|x) . h``:
+
+* decoder: ``dL/dU[:, z] = mean_x r(z|x)(x - s_z) + pi_z E_{x~p(.|z)}[H(x)(x - s_z)]`` with
+  ``s_z = sigmoid(U[:, z] + b)``; ``dL/db`` is the sum over z;
+* encoder: ``dL/dW[k] = sum_z pi_z E_{x~p(.|z)}[q(k|x)(h_k - H(x)) x]``, ``dL/dc_k`` the same
+  without x.
+
+Examples
+--------
+>>> from nelc_edu.models import TwoMatrixModel
+>>> model = TwoMatrixModel.random(4, 6, scale=2.0, seed=0)
+>>> model.entropy_production() > 0        # untied: a nonequilibrium latent chain
+True
+>>> model.tied().entropy_production() < 1e-12
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._rng import as_generator
+from .._validation import as_float_array, check_n_latent, check_positive_int
+from . import exact as _exact
+from .base import LatentChainModel, _check_params
+from .estimators import DEFAULT_N_SAMPLES
+from .exact import logsumexp
+
+
+class TwoMatrixModel(LatentChainModel):
+    """Latent-variable model with independent encoder (W, c) and decoder (U, b).
+
+    Parameters
+    ----------
+    W : array (K, N)
+        Encoder weights: ``q(z|x) = softmax_z(W[z] . x + c_z)``.
+    c : array (K,)
+        Encoder bias.
+    U : array (N, K)
+        Decoder weights: ``p(x_i = 1 | z) = sigmoid(U[i, z] + b_i)``.
+    b : array (N,)
+        Decoder (visible) bias.
+
+    The arrays are validated (K >= 2, consistent shapes, finite values) and copied as
+    float64, C-contiguous.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = TwoMatrixModel(np.zeros((2, 3)), np.zeros(2), np.zeros((3, 2)), np.zeros(3))
+    >>> model
+    TwoMatrixModel(K=2, N=3)
+    >>> TwoMatrixModel(np.zeros((2, 3)), np.zeros(2), np.zeros((2, 3)), np.zeros(3))
+    Traceback (most recent call last):
+    ...
+    ValueError: U must have shape (N, K) = (3, 2) to match W (2, 3); got (2, 3) (it looks ...
+    """
+
+    def __init__(self, W, c, U, b) -> None:
+        self._W, self._c, self._U, self._b = _check_params(W, c, U, b)
+
+    @classmethod
+    def random(cls, K: int, N: int, *, scale: float = 0.01, seed=None) -> TwoMatrixModel:
+        """Small random initial weights.
+
+        ``W`` and ``U`` have independent entries ``scale * Normal(0, 1)`` (encoder drawn first,
+        then decoder, from ``seed``); the biases ``c`` and ``b`` are zero. The default
+        ``scale = 0.01`` is the training start: an almost uniform, almost reversible chain
+        (entropy production near 0). Use ``scale`` of order 1 for a visibly irreversible
+        model.
+
+        Examples
+        --------
+        >>> model = TwoMatrixModel.random(3, 5, seed=0)
+        >>> model.W.shape, model.U.shape
+        ((3, 5), (5, 3))
+        """
+        K = check_n_latent(K)
+        N = check_positive_int(N, "N")
+        scale = float(as_float_array(scale, "scale", ndim=0))
+        rng = as_generator(seed)
+        W = scale * rng.standard_normal((K, N))
+        U = scale * rng.standard_normal((N, K))
+        return cls(W, np.zeros(K), U, np.zeros(N))
+
+    @property
+    def U(self) -> np.ndarray:
+        """Decoder weights (N, K) (the live array)."""
+        return self._U
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The live arrays ``{"W", "c", "U", "b"}`` (updated in place by the trainer)."""
+        return {"W": self._W, "c": self._c, "U": self._U, "b": self._b}
+
+    @property
+    def is_tied(self) -> bool:
+        """True when ``U == W.T`` exactly (the model is then a one-hot RBM)."""
+        return bool(np.array_equal(self._U, self._W.T))
+
+    def tied(self) -> TwoMatrixModel:
+        """A copy with the decoder tied to the encoder, ``U = W.T`` (an equilibrium model).
+
+        Examples
+        --------
+        >>> TwoMatrixModel.random(3, 4, seed=0).tied().is_tied
+        True
+        """
+        return TwoMatrixModel(self._W, self._c, self._W.T, self._b)
+
+    def as_onehot_rbm(self):
+        """The :class:`~nelc_edu.models.OneHotRBM` with the same W, c, b (drops U).
+
+        Equal to this model when it is tied.
+        """
+        from .onehot_rbm import OneHotRBM
+
+        return OneHotRBM(self._W, self._c, self._b)
+
+    def gradient(
+        self,
+        X,
+        method: str | None = None,
+        *,
+        n_samples: int = DEFAULT_N_SAMPLES,
+        seed=None,
+    ) -> dict[str, np.ndarray]:
+        """Two-step gradient of :meth:`log_likelihood` (MODEL.md section 4), exact given T.
+
+        Parameters
+        ----------
+        X : array (n, N) of 0/1
+            Data (a minibatch).
+        method : {"exact", "mc", None}
+            How expectations over ``x ~ p(.|z)`` (and so T, pi, Z, h) are computed:
+            enumeration, or stratified Monte Carlo with ``n_samples`` per latent state.
+        n_samples : int
+        seed : int, numpy.random.Generator or None
+
+        Returns
+        -------
+        dict
+            ``{"W": (K, N), "c": (K,), "U": (N, K), "b": (N,)}`` (ascent direction).
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> model = TwoMatrixModel.random(3, 5, scale=1.0, seed=0)
+        >>> X = (rng.random((20, 5)) < 0.5).astype(np.uint8)
+        >>> g = model.gradient(X, method="exact")
+        >>> sorted(g), g["U"].shape
+        (['U', 'W', 'b', 'c'], (5, 3))
+        """
+        from .. import markov
+
+        X = self._check_X(X)
+        strata, _, T, pi = self._chain(method, n_samples, seed)
+        n = X.shape[0]
+        K, N = self.K, self.N
+        Xf = X.astype(np.float64)
+
+        # Data term: responsibilities.
+        log_joint = np.log(pi)[None, :] + self.log_decoder(X)
+        r = np.exp(log_joint - logsumexp(log_joint, axis=1)[:, None])
+        rho = r.mean(axis=0)
+        s = _exact.sigmoid(self.decoder_logits())  # (N, K)
+        dU = (Xf.T @ r) / n - s * rho[None, :]
+
+        # Stationary term: h = Z (rho / pi), centred.
+        Z = markov.fundamental_matrix(T, pi)
+        h = Z @ (rho / pi)
+        h = h - pi @ h
+
+        G = np.zeros((N, K))
+        g0 = np.zeros(K)
+        dW = np.zeros((K, N))
+        dc = np.zeros(K)
+        for Xs, log_w in strata:
+            q = np.exp(self.log_encoder(Xs))
+            H = q @ h
+            w = np.exp(log_w)
+            Xsf = Xs.astype(np.float64)
+            wH = w * H[:, None]
+            G += Xsf.T @ wH
+            g0 += wH.sum(axis=0)
+            Y = (w @ pi)[:, None] * q * (h[None, :] - H[:, None])
+            dW += Y.T @ Xsf
+            dc += Y.sum(axis=0)
+        dU += pi[None, :] * (G - s * g0[None, :])
+        return {"W": dW, "c": dc, "U": dU, "b": dU.sum(axis=1)}
+
+    def pcd_gradient(self, batch, chains) -> dict[str, np.ndarray]:
+        """Persistent-chain two-step gradient on a minibatch (advances ``chains`` one step).
+
+        Delegates to :func:`nelc_edu.models.chains.two_matrix_pcd_gradient`.
+        """
+        from . import chains as _chains
+
+        batch = self._check_X(batch, "batch")
+        return _chains.two_matrix_pcd_gradient(self._W, self._c, self._U, self._b, batch, chains)

@@ -1,0 +1,11 @@
+"""Interactive demos for the notebooks (ipywidgets).
+
+Each function builds and returns a widget whose callbacks are library functions; the
+callback redraws into an ``Output`` with ``clear_output(wait=True)``, so no figure is drawn
+twice.
+"""
+
+from .latent import *  # noqa: F401,F403
+from .markov import *  # noqa: F401,F403
+from .rbm import *  # noqa: F401,F403
+from .training import *  # noqa: F401,F403
