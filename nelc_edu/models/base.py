@@ -218,6 +218,12 @@ class LatentChainModel:
         log_T = np.full((K, K), -np.inf)
         for X, log_w in strata:
             log_q = self.log_encoder(X)
+            cols = np.flatnonzero(np.isfinite(log_w).any(axis=0))
+            if cols.size == 1:
+                # a stratified block: every sample belongs to one latent state z
+                z = cols[0]
+                log_T[z] = np.logaddexp(log_T[z], logsumexp(log_w[:, z, None] + log_q, axis=0))
+                continue
             part = logsumexp(log_w[:, :, None] + log_q[:, None, :], axis=0)
             log_T = np.logaddexp(log_T, part)
         # Rows sum to 1 mathematically; remove the rounding.

@@ -1,0 +1,525 @@
+"""Experiments: train one model with the standard diagnostics, and the equal-budget comparison.
+
+This is the code behind ``nelc-edu compare`` (the README's main job), the notebooks 04 and
+07, and the sweeps. Every run states how it was trained (:class:`RunSettings`), and every
+comparison includes the exact-gradient one-hot RBM as a control: the one-hot RBM and the
+two-matrix model describe the same family of distributions (K-component Bernoulli mixtures),
+so the difference the paper reports lives in **PCD training and mixing** (MODEL.md section 6).
+
+Examples
+--------
+>>> from nelc_edu.experiments import RunSettings, run
+>>> s = RunSettings(kind="two_matrix", dataset="digits", K=4, seed=0, n_updates=20,
+...                 n_checkpoints=2, diag_samples=100, diag_replicates=2, kl_chains=10,
+...                 kl_burn_in=5, kl_steps=10)
+>>> result = run(s, progress=False)
+>>> sorted(result.final)[:3]
+['class_kl', 'dominant_cycle', 'ep_noise_floor']
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _rng
+
+__all__ = [
+    "KINDS",
+    "DATASETS",
+    "RunSettings",
+    "RunResult",
+    "default_settings",
+    "load_dataset",
+    "make_model",
+    "diagnose",
+    "run",
+    "compare",
+    "format_table",
+    "add_compare_arguments",
+]
+
+#: Model kinds: the nonequilibrium model, the PCD-trained one-hot RBM, the exact-gradient
+#: one-hot RBM (the control).
+KINDS = ("two_matrix", "rbm", "rbm_exact")
+KIND_LABELS = {
+    "two_matrix": "two-matrix model (PCD)",
+    "rbm": "one-hot RBM (PCD)",
+    "rbm_exact": "one-hot RBM (exact gradient, control)",
+}
+DATASETS = ("digits", "mnist5k")
+
+# Defaults chosen by measurement (benchmarks/tune_digits.py reports the scan): see
+# docs/results.md. MNIST-5k defaults belong to the reproduction (sweeps).
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "digits": dict(
+        n_updates=4000,
+        batch_size=100,
+        n_chains=100,
+        learning_rate=0.01,
+        init_scale=0.01,
+        n_checkpoints=20,
+        diag_samples=1000,
+        diag_replicates=4,
+        kl_chains=100,
+        kl_burn_in=200,
+        kl_steps=200,
+    ),
+    "mnist5k": dict(
+        n_updates=4000,
+        batch_size=100,
+        n_chains=100,
+        learning_rate=0.003,
+        init_scale=0.01,
+        n_checkpoints=10,
+        diag_samples=500,
+        diag_replicates=4,
+        kl_chains=100,
+        kl_burn_in=200,
+        kl_steps=200,
+    ),
+}
+
+
+@dataclass
+class RunSettings:
+    """Everything that defines one training run (and is written to its record).
+
+    Attributes
+    ----------
+    kind : {"two_matrix", "rbm", "rbm_exact"}
+        ``"rbm"`` is the one-hot RBM trained with persistent chains (PCD), ``"rbm_exact"`` the
+        one-hot RBM trained with its exact gradient (the control).
+    dataset : {"digits", "mnist5k"}
+    K : int
+        Number of latent states.
+    seed : int
+        Seeds the split, the initial weights, the minibatches, the chains and diagnostics.
+    n_updates, batch_size, n_chains, learning_rate
+        Training budget (RMSprop, minibatches; ``n_chains`` persistent chains for PCD).
+    init_scale : float
+        Standard deviation of the small random initial weights.
+    n_checkpoints : int
+        Diagnostics are recorded this many times (plus at the start).
+    diag_samples, diag_replicates : int
+        Stratified Monte Carlo for T: samples per latent state per replicate, replicates
+        (their spread is the noise floor of the entropy production).
+    kl_chains, kl_burn_in, kl_steps : int
+        Class-histogram protocol: chains from uniformly random latent states.
+    heldout_fraction : float
+        Fraction of the data held out for the held-out log-likelihood.
+    """
+
+    kind: str = "two_matrix"
+    dataset: str = "digits"
+    K: int = 10
+    seed: int = 0
+    n_updates: int = 4000
+    batch_size: int = 100
+    n_chains: int = 100
+    learning_rate: float = 0.01
+    init_scale: float = 0.01
+    n_checkpoints: int = 20
+    diag_samples: int = 1000
+    diag_replicates: int = 4
+    kl_chains: int = 100
+    kl_burn_in: int = 200
+    kl_steps: int = 200
+    heldout_fraction: float = 0.2
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}; got {self.kind!r}.")
+        if self.dataset not in DATASETS:
+            raise ValueError(f"dataset must be one of {DATASETS}; got {self.dataset!r}.")
+        from ._validation import check_n_latent
+
+        check_n_latent(self.K)
+        if not 0 < self.heldout_fraction < 1:
+            raise ValueError(f"heldout_fraction must be in (0, 1); got {self.heldout_fraction}.")
+
+    @property
+    def method(self) -> str:
+        """Training method of :func:`nelc_edu.training.train` for this kind."""
+        return "exact" if self.kind == "rbm_exact" else "pcd"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["training"] = self.method
+        return d
+
+
+def default_settings(dataset: str = "digits", **overrides) -> dict[str, Any]:
+    """The measured default budget for ``dataset``, updated with ``overrides``.
+
+    In fast mode (``NELC_FAST=1``) the budgets shrink so that notebooks and tests finish in
+    seconds.
+
+    Examples
+    --------
+    >>> default_settings("digits")["batch_size"]
+    100
+    """
+    from ._config import fast_mode
+
+    if dataset not in _DEFAULTS:
+        raise ValueError(f"dataset must be one of {DATASETS}; got {dataset!r}.")
+    out = dict(_DEFAULTS[dataset])
+    if fast_mode():
+        out.update(
+            n_updates=min(out["n_updates"], 300),
+            n_checkpoints=min(out["n_checkpoints"], 5),
+            diag_samples=min(out["diag_samples"], 200),
+            kl_chains=min(out["kl_chains"], 50),
+            kl_burn_in=min(out["kl_burn_in"], 50),
+            kl_steps=min(out["kl_steps"], 50),
+        )
+    out.update(overrides)
+    return out
+
+
+_DATA_CACHE: dict[tuple[str, int, float], tuple] = {}
+
+
+def load_dataset(name: str, seed: int = 0, heldout_fraction: float = 0.2):
+    """``(X_train, X_heldout, y_train, y_heldout)`` of a shipped dataset, split by ``seed``."""
+    key = (name, int(seed), float(heldout_fraction))
+    if key not in _DATA_CACHE:
+        from .datasets import load_digits, load_mnist5k, train_test_split
+
+        loaders = {"digits": load_digits, "mnist5k": load_mnist5k}
+        if name not in loaders:
+            raise ValueError(f"dataset must be one of {DATASETS}; got {name!r}.")
+        X, y = loaders[name]()
+        _DATA_CACHE[key] = train_test_split(X, y, test_fraction=heldout_fraction, seed=seed)
+    return _DATA_CACHE[key]
+
+
+_LABELLER_CACHE: dict[str, Any] = {}
+
+
+def _labeller(dataset: str):
+    """The class labeller of ``dataset`` (fit once per process on 80 %, scored on 20 %)."""
+    if dataset not in _LABELLER_CACHE:
+        from .classify import fit_labeller
+        from .datasets import load_digits, load_mnist5k
+
+        X, y = {"digits": load_digits, "mnist5k": load_mnist5k}[dataset]()
+        _LABELLER_CACHE[dataset] = fit_labeller(X, y, seed=0)
+    return _LABELLER_CACHE[dataset]
+
+
+def make_model(kind: str, K: int, N: int, *, init_scale: float = 0.01, seed=None):
+    """A freshly initialised model of ``kind`` (small random weights, zero biases)."""
+    from .models.onehot_rbm import OneHotRBM
+    from .models.two_matrix import TwoMatrixModel
+
+    if kind == "two_matrix":
+        return TwoMatrixModel.random(K, N, scale=init_scale, seed=seed)
+    if kind in ("rbm", "rbm_exact"):
+        return OneHotRBM.random(K, N, scale=init_scale, seed=seed)
+    raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+
+
+def diagnose(
+    model,
+    X_train,
+    X_heldout=None,
+    *,
+    n_samples: int = 1000,
+    n_replicates: int = 4,
+    seed=None,
+) -> dict[str, Any]:
+    """The standard diagnostics of a latent-chain model.
+
+    The latent transition matrix is estimated by stratified Monte Carlo (``n_replicates``
+    independent replicates of ``n_samples`` visible samples per latent state; MODEL.md
+    section 5); pi and the log-likelihood are exact given that T. The entropy production
+    comes with its noise floor, so "zero" is a measured statement.
+
+    Returns
+    -------
+    dict
+        ``log_likelihood`` (train, nats per example), ``log_likelihood_heldout``,
+        ``entropy_production`` and ``ep_noise_floor`` (latent), ``path_entropy_production``,
+        ``mean_self_transition``, ``T`` (K, K), ``pi`` (K,), ``current_se`` (K, K).
+    """
+    from . import markov
+    from .models.estimators import entropy_production_with_floor
+
+    rng = _rng.as_generator(seed)
+    est = entropy_production_with_floor(
+        model, n_samples=n_samples, n_replicates=n_replicates, seed=rng
+    )
+    T = model.latent_transition_matrix("mc", n_samples=n_samples * n_replicates, seed=rng)
+    pi = markov.stationary_distribution(T)
+    if hasattr(model, "latent_marginal"):
+        # one-hot RBM: closed-form Bernoulli-mixture likelihood, exact at any N
+        ll = model.log_likelihood(X_train)
+        ll_held = model.log_likelihood(X_heldout) if X_heldout is not None else math.nan
+    else:
+        ll = float(np.mean(model._log_prob_given_pi(np.asarray(X_train), pi)))
+        ll_held = (
+            float(np.mean(model._log_prob_given_pi(np.asarray(X_heldout), pi)))
+            if X_heldout is not None
+            else math.nan
+        )
+    path_ep = model.path_entropy_production("mc", n_samples=n_samples, seed=rng)
+    return {
+        "log_likelihood": float(ll),
+        "log_likelihood_heldout": float(ll_held),
+        "entropy_production": float(est.sigma),
+        "ep_noise_floor": float(est.noise_floor),
+        "path_entropy_production": float(path_ep),
+        "mean_self_transition": float(np.mean(np.diag(T))),
+        "T": T,
+        "pi": pi,
+        "current_se": est.current_se,
+    }
+
+
+@dataclass
+class RunResult:
+    """One trained model, its history and its final diagnostics."""
+
+    settings: RunSettings
+    model: Any
+    history: Any
+    final: dict[str, Any]
+    wall_time: float
+    labeller_heldout_accuracy: float = math.nan
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready final numbers (the entry of ``nelc-edu compare --json``)."""
+        keys = (
+            "log_likelihood",
+            "log_likelihood_heldout",
+            "entropy_production",
+            "ep_noise_floor",
+            "path_entropy_production",
+            "mean_self_transition",
+            "class_kl",
+            "dominant_cycle",
+            "dominant_cycle_current",
+        )
+        out = {k: _jsonable(self.final.get(k)) for k in keys}
+        out["training"] = KIND_LABELS[self.settings.kind]
+        out["wall_time_s"] = round(self.wall_time, 3)
+        return out
+
+    def to_record(self) -> dict[str, Any]:
+        """Full JSON-ready record: settings, final diagnostics, per-checkpoint diagnostics."""
+        return {
+            "settings": self.settings.to_dict(),
+            "final": {k: _jsonable(v) for k, v in self.final.items()},
+            "history": {
+                "steps": list(self.history.steps),
+                "records": [
+                    {k: _jsonable(v) for k, v in rec.items()} for rec in self.history.records
+                ],
+            },
+            "labeller_heldout_accuracy": self.labeller_heldout_accuracy,
+            "wall_time_s": self.wall_time,
+        }
+
+
+def _jsonable(v):
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, (np.floating, np.integer)):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = True) -> RunResult:
+    """Train one model as ``settings`` say and compute its final diagnostics.
+
+    Final diagnostics: those of :func:`diagnose` (with 4x the checkpoint sample size),
+    the class-histogram KL (MODEL.md section 6 protocol), and the dominant cycle of the
+    net-current graph restricted to edges whose current exceeds 3 standard errors.
+    """
+    from . import markov
+    from .classify import class_histogram_kl
+    from .training import train
+
+    s = settings
+    t0 = time.perf_counter()
+    X_tr, X_held, _, _ = load_dataset(s.dataset, seed=s.seed, heldout_fraction=s.heldout_fraction)
+    seeds = np.random.SeedSequence(s.seed).spawn(4)
+    model = make_model(
+        s.kind, s.K, X_tr.shape[1], init_scale=s.init_scale, seed=np.random.default_rng(seeds[0])
+    )
+    diag_rng = np.random.default_rng(seeds[1])
+
+    def diagnostics(m):
+        return diagnose(m, X_tr, X_held, n_samples=s.diag_samples,
+                        n_replicates=s.diag_replicates, seed=diag_rng)
+
+    history = train(
+        model,
+        X_tr,
+        method=s.method,
+        n_updates=s.n_updates,
+        batch_size=s.batch_size,
+        n_chains=s.n_chains,
+        learning_rate=s.learning_rate,
+        checkpoint_every=max(1, s.n_updates // max(1, s.n_checkpoints)),
+        diagnostics=diagnostics,
+        keep_params=keep_params,
+        seed=np.random.default_rng(seeds[2]),
+        progress=progress,
+        desc=KIND_LABELS[s.kind],
+    )
+    final = diagnose(model, X_tr, X_held, n_samples=4 * s.diag_samples,
+                     n_replicates=s.diag_replicates, seed=np.random.default_rng(seeds[3]))
+    labeller = _labeller(s.dataset)
+    kl = class_histogram_kl(
+        model, labeller, X_tr, n_chains=s.kl_chains, burn_in=s.kl_burn_in,
+        n_steps=s.kl_steps, seed=s.seed,
+    )
+    final["class_kl"] = kl.kl
+    final["model_class_hist"] = kl.model_hist
+    final["data_class_hist"] = kl.data_hist
+    # an edge counts as carrying a net current when it exceeds 3 standard errors of the
+    # noisiest estimated current: for the RBM this leaves (correctly) no edge at all
+    threshold = 3.0 * float(np.max(final["current_se"]))
+    cyc = markov.dominant_cycle(final["T"], final["pi"], threshold=threshold)
+    final["dominant_cycle"] = list(map(int, cyc[0])) if cyc else None
+    final["dominant_cycle_current"] = float(cyc[1]) if cyc else None
+    final["current_threshold"] = threshold
+    return RunResult(
+        settings=s,
+        model=model,
+        history=history,
+        final=final,
+        wall_time=time.perf_counter() - t0,
+        labeller_heldout_accuracy=float(labeller.heldout_accuracy),
+    )
+
+
+def compare(
+    dataset: str = "digits",
+    K: int = 10,
+    seed: int = 0,
+    *,
+    progress: bool = True,
+    kinds: tuple[str, ...] = KINDS,
+    **overrides,
+) -> dict[str, RunResult]:
+    """Train every model kind at equal budget (same updates, batch, chains, optimizer).
+
+    Returns
+    -------
+    dict
+        kind -> :class:`RunResult`, for kinds ``"two_matrix"``, ``"rbm"`` (PCD) and
+        ``"rbm_exact"`` (exact-gradient control).
+    """
+    params = default_settings(dataset, **overrides)
+    results = {}
+    for kind in kinds:
+        settings = RunSettings(kind=kind, dataset=dataset, K=K, seed=seed, **params)
+        results[kind] = run(settings, progress=progress)
+    return results
+
+
+def format_table(results: dict[str, RunResult]) -> str:
+    """A plain-text table of the final numbers (what ``nelc-edu compare`` prints)."""
+    cols = [
+        ("log-lik train", "log_likelihood", "{:.3f}"),
+        ("log-lik held", "log_likelihood_heldout", "{:.3f}"),
+        ("sigma", "entropy_production", "{:.4f}"),
+        ("noise floor", "ep_noise_floor", "{:.1e}"),
+        ("mean diag T", "mean_self_transition", "{:.3f}"),
+        ("class KL", "class_kl", "{:.4f}"),
+        ("time [s]", None, "{:.1f}"),
+    ]
+    name_w = max(len(KIND_LABELS[k]) for k in results) + 2
+    head = "model".ljust(name_w) + "".join(f"{c[0]:>14s}" for c in cols)
+    lines = [head, "-" * len(head)]
+    for kind, res in results.items():
+        row = KIND_LABELS[kind].ljust(name_w)
+        for _, key, fmt in cols:
+            v = res.wall_time if key is None else res.final[key]
+            row += f"{fmt.format(v):>14s}"
+        lines.append(row)
+    any_res = next(iter(results.values()))
+    s = any_res.settings
+    lines.append("")
+    lines.append(
+        f"{s.dataset}, K = {s.K}, seed {s.seed}: {s.n_updates} RMSprop updates "
+        f"(learning rate {s.learning_rate:g}), minibatch {s.batch_size}, {s.n_chains} "
+        "persistent chains for the PCD models. sigma = latent entropy production per step "
+        "(nats), with its noise floor; K mean diag T: 1/K = "
+        f"{1 / s.K:.3f}. Class KL: {s.kl_chains} chains from random latent states, "
+        f"burn-in {s.kl_burn_in}, {s.kl_steps} steps; labeller held-out accuracy "
+        f"{any_res.labeller_heldout_accuracy:.3f}."
+    )
+    cyc = results.get("two_matrix")
+    if cyc is not None and cyc.final.get("dominant_cycle"):
+        states = cyc.final["dominant_cycle"]
+        lines.append(
+            "Dominant latent cycle of the two-matrix model: "
+            + " -> ".join(map(str, [*states, states[0]]))
+            + f" (bottleneck current {cyc.final['dominant_cycle_current']:.2e})."
+        )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- command line
+def add_compare_arguments(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``nelc-edu compare``."""
+    p.add_argument("--dataset", choices=DATASETS, default="digits")
+    p.add_argument("--latent", "-K", type=int, default=10, help="number of latent states K")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--updates", type=int, default=None, help="RMSprop updates per model")
+    p.add_argument("--learning-rate", type=float, default=None)
+    p.add_argument("--json", type=Path, default=None, help="write the results as JSON here")
+    p.add_argument("--figure", type=Path, default=None,
+                   help="write the comparison figure here (default: next to --json, or "
+                        "compare.png)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    p.set_defaults(func=_cmd_compare)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    overrides = {}
+    if args.updates is not None:
+        overrides["n_updates"] = args.updates
+    if args.learning_rate is not None:
+        overrides["learning_rate"] = args.learning_rate
+    t0 = time.perf_counter()
+    results = compare(args.dataset, args.latent, args.seed, progress=not args.no_progress,
+                      **overrides)
+    print(format_table(results))
+    payload = {kind: res.summary() for kind, res in results.items()}
+    payload["settings"] = {
+        **{k: v for k, v in results["two_matrix"].settings.to_dict().items()
+           if k not in ("kind", "training")},
+        "labeller_heldout_accuracy": results["two_matrix"].labeller_heldout_accuracy,
+        "trained": {kind: KIND_LABELS[kind] for kind in results},
+        "wall_time_s": round(time.perf_counter() - t0, 2),
+    }
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, indent=2))
+        print(f"wrote {args.json}")
+    fig_path = args.figure or (args.json.with_suffix(".png") if args.json else Path("compare.png"))
+    from .plotting.training import plot_comparison
+
+    fig = plot_comparison(results)
+    fig.savefig(fig_path, dpi=120)
+    print(f"wrote {fig_path}")
+    return 0
