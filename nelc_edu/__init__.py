@@ -36,8 +36,9 @@ _SUBMODULES = {
     "plotting",
     "widgets",
     "cli",
-    "estimators",
     "experiments",
+    "sweeps",
+    "editions",
 }
 
 # Public names that live in submodules, resolved on first access.
@@ -48,6 +49,9 @@ _LAZY_ATTRS = {
     "load_digits": "nelc_edu.datasets",
     "load_mnist5k": "nelc_edu.datasets",
     "train": "nelc_edu.training",
+    "compare": "nelc_edu.experiments",
+    "fit_labeller": "nelc_edu.classify",
+    "class_histogram_kl": "nelc_edu.classify",
     "save_model": "nelc_edu.io",
     "load_model": "nelc_edu.io",
 }

@@ -13,8 +13,8 @@ Examples
 ...                 n_checkpoints=2, diag_samples=100, diag_replicates=2, kl_chains=10,
 ...                 kl_burn_in=5, kl_steps=10)
 >>> result = run(s, progress=False)
->>> sorted(result.final)[:3]
-['class_kl', 'dominant_cycle', 'ep_noise_floor']
+>>> sorted(result.summary())[:3]
+['class_kl', 'dominant_cycle', 'dominant_cycle_current']
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ KIND_LABELS = {
 }
 DATASETS = ("digits", "mnist5k")
 
-# Defaults chosen by measurement (benchmarks/tune_digits.py reports the scan): see
+# Defaults chosen by measurement (scripts/tune_digits.py reports the scan): see
 # docs/results.md. MNIST-5k defaults belong to the reproduction (sweeps).
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "digits": dict(

@@ -86,15 +86,23 @@ class RMSprop:
         self.decay = float(decay)
         self.eps = float(eps)
         self._v = {k: np.zeros_like(v, dtype=np.float64) for k, v in params.items()}
+        self._buf = {k: np.empty_like(v, dtype=np.float64) for k, v in params.items()}
 
     def step(self, grads: Mapping[str, np.ndarray]) -> None:
         """Apply one ascent step with the gradient dict ``grads``."""
         for name, p in self.params.items():
             g = grads[name]
             v = self._v[name]
+            buf = self._buf[name]
             v *= self.decay
-            v += (1.0 - self.decay) * g * g
-            p += self.learning_rate * g / (np.sqrt(v) + self.eps)
+            np.multiply(g, g, out=buf)
+            buf *= 1.0 - self.decay
+            v += buf
+            np.sqrt(v, out=buf)
+            buf += self.eps
+            np.divide(g, buf, out=buf)
+            buf *= self.learning_rate
+            p += buf
 
 
 @dataclass
@@ -179,7 +187,8 @@ def _progress_bar(total: int, enabled: bool, desc: str):
 
 def _check_finite(named: Mapping[str, np.ndarray], what: str, step: int, history) -> None:
     for name, arr in named.items():
-        if not np.all(np.isfinite(arr)):
+        # a sum is NaN/inf iff some entry is (or it overflows, which is divergence too)
+        if not math.isfinite(float(np.sum(arr))):
             raise TrainingDivergedError(
                 f"{what} {name!r} became NaN or infinite at update {step}. The run diverged: "
                 "lower the learning rate (or use more persistent chains) and train again. "

