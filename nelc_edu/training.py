@@ -341,7 +341,19 @@ def train(
             batch = X[order[pos : pos + batch_size]]
             pos += batch_size
             if method == "pcd":
-                grads = model.pcd_gradient(batch, chains, **pcd_kw)
+                try:
+                    grads = model.pcd_gradient(batch, chains, **pcd_kw)
+                except ValueError as exc:
+                    if "reducible" not in str(exc):
+                        raise
+                    raise TrainingDivergedError(
+                        f"At update {step} the persistent chains' latent transition matrix "
+                        f"became reducible ({exc}) This usually means the weights grew so "
+                        "large that some transition probabilities underflow to 0: lower the "
+                        "learning rate (or use more persistent chains). The history up to the "
+                        "failure is attached as .history.",
+                        history,
+                    ) from exc
             elif method == "cd":
                 grads = model.cd_gradient(batch, k=cd_k, seed=rng)
             else:

@@ -14,6 +14,7 @@ import itertools
 import numpy as np
 
 from nelc_edu.experiments import RunSettings, default_settings, run
+from nelc_edu.training import TrainingDivergedError
 
 
 def main() -> None:
@@ -24,12 +25,18 @@ def main() -> None:
             for seed in (0, 1, 2):
                 params = default_settings("digits", learning_rate=lr, n_updates=n_updates,
                                           n_checkpoints=2)
-                r = run(RunSettings(kind=kind, dataset="digits", K=10, seed=seed, **params),
-                        progress=False, keep_params=False)
+                try:
+                    r = run(RunSettings(kind=kind, dataset="digits", K=10, seed=seed, **params),
+                            progress=False, keep_params=False)
+                except TrainingDivergedError:
+                    print(f"| {lr:g} | {n_updates} | {kind} | seed {seed} diverged |", flush=True)
+                    continue
                 f = r.final
                 vals.append([f["log_likelihood"], f["log_likelihood_heldout"],
                              f["entropy_production"], f["mean_self_transition"],
                              f["class_kl"]])
+            if len(vals) < 2:
+                continue
             v = np.asarray(vals)
             rows.append((lr, n_updates, kind, v.mean(0), v.std(0, ddof=1)))
             m, s = rows[-1][3], rows[-1][4]

@@ -114,3 +114,12 @@ def test_cli_bad_input_is_one_clear_line(capsys):
 def test_run_settings_validate(kw, msg):
     with pytest.raises(ValueError, match=msg):
         RunSettings(**kw)
+
+
+def test_too_large_a_step_stops_with_a_clear_error():
+    from nelc_edu.training import TrainingDivergedError
+
+    with pytest.raises(TrainingDivergedError, match="learning rate"):
+        compare("digits", 10, seed=0, progress=False, kinds=("two_matrix",), n_updates=3000,
+                learning_rate=0.3, n_checkpoints=1, diag_samples=50, kl_chains=5,
+                kl_burn_in=1, kl_steps=2)
