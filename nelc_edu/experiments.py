@@ -58,7 +58,7 @@ KIND_LABELS = {
 DATASETS = ("digits", "mnist5k")
 
 # Defaults chosen by measurement (scripts/tune_digits.py reports the scan): see
-# docs/results.md. MNIST-5k defaults belong to the reproduction (sweeps).
+# docs/tuning-digits.md. MNIST-5k defaults belong to the reproduction (docs/results.md).
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "digits": dict(
         n_updates=4000,
@@ -462,7 +462,7 @@ def format_table(results: dict[str, RunResult]) -> str:
         f"{s.dataset}, K = {s.K}, seed {s.seed}: {s.n_updates} RMSprop updates "
         f"(learning rate {s.learning_rate:g}), minibatch {s.batch_size}, {s.n_chains} "
         "persistent chains for the PCD models. sigma = latent entropy production per step "
-        "(nats), with its noise floor; K mean diag T: 1/K = "
+        "(nats), with its noise floor; compare mean diag T with 1/K = "
         f"{1 / s.K:.3f}. Class KL: {s.kl_chains} chains from random latent states, "
         f"burn-in {s.kl_burn_in}, {s.kl_steps} steps; labeller held-out accuracy "
         f"{any_res.labeller_heldout_accuracy:.3f}."
