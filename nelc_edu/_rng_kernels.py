@@ -21,6 +21,18 @@ def splitmix64(x):
 
 
 @njit(cache=True, inline="always")
+def mix64(z):
+    """The splitmix64 finaliser alone: ``splitmix64(x) == mix64(x + GAMMA)``.
+
+    Lets a kernel walk a stream with a running ``v += GAMMA`` (an induction variable
+    that LLVM vectorises) instead of multiplying the counter by ``GAMMA`` each draw.
+    """
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
 def uniform(key, counter):
     """Draw ``counter`` (uint64) of stream ``key`` (uint64) as a double in [0, 1)."""
     bits = splitmix64(key + counter * _GAMMA)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit, prange
-from .._rng_kernels import splitmix64, uniform
+from .._rng_kernels import mix64, uniform
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -34,32 +34,53 @@ _TWO31 = 2147483648.0  # 2**31
 
 @njit(cache=True)
 def thresholds(P):
-    """Integer thresholds ``ceil(P * 2**31) - 1`` (int32): ``u < P`` iff ``u31 <= thr``."""
+    """Integer thresholds ``ceil(P * 2**31) - 1`` (int32): ``u < P`` iff ``u31 <= thr``.
+
+    Shape (K, 2, M), ``M = ceil(N / 2)``, in the order the random bits are used:
+    ``thr[z, 0, j]`` is pixel ``j`` (high half of draw ``j``), ``thr[z, 1, j]`` pixel
+    ``M + j`` (low half; ``-1``, never firing, in the unused slot when N is odd).
+    """
     K, N = P.shape
-    thr = np.empty((K, N), dtype=np.int32)
+    M = (N + 1) // 2
+    thr = np.full((K, 2, M), -1, dtype=np.int32)
     for k in range(K):
         for i in range(N):
-            thr[k, i] = np.int32(np.ceil(P[k, i] * _TWO31) - 1.0)
+            v = np.int32(np.ceil(P[k, i] * _TWO31) - 1.0)
+            if i < M:
+                thr[k, 0, i] = v
+            else:
+                thr[k, 1, i - M] = v
     return thr
 
 
+@njit(cache=True, inline="always")
+def _visible_halves(thr_hi, thr_lo, v, x_hi, x_lo, n_lo):
+    # One loop, no loop-carried dependency except the counter (an induction variable),
+    # so LLVM vectorises it: two splitmix64 multiplies per 64-bit draw, two 31-bit
+    # uniforms per draw, compared as int32 against the precomputed thresholds.
+    for j in range(n_lo):
+        r = mix64(v)
+        v += _GAMMA
+        x_hi[j] = np.int32(r >> np.uint64(33)) <= thr_hi[j]
+        x_lo[j] = np.int32((r & _LOW32) >> np.uint64(1)) <= thr_lo[j]
+    return v
+
+
 @njit(cache=True)
-def sample_visible(thr_z, key, t, x, buf):
+def sample_visible(thr_z, key, t, x):
     """Fill ``x`` (uint8, N) with ``x_i = (u_i < P[z, i])`` for step ``t`` of stream ``key``.
 
-    ``thr_z`` is row ``z`` of :func:`thresholds`; ``buf`` is int32 scratch of length
-    ``2 * M``. With ``u_i = u31_i * 2**-31``, ``u_i < P`` is exactly ``u31_i <= thr``.
+    ``thr_z`` is row ``z`` of :func:`thresholds`, shape (2, M). With
+    ``u_i = u31_i * 2**-31``, ``u_i < P`` is exactly ``u31_i <= thr``.
     """
-    N = thr_z.shape[0]
-    M = (N + 1) // 2
-    base = key + np.uint64(t) * np.uint64(M + 1) * _GAMMA
-    # Two simple loops (not one) so that LLVM vectorises each of them.
-    for j in range(M):
-        r = splitmix64(base + np.uint64(j) * _GAMMA)
-        buf[j] = np.int32(r >> np.uint64(33))
-        buf[M + j] = np.int32((r & _LOW32) >> np.uint64(1))
-    for i in range(N):
-        x[i] = buf[i] <= thr_z[i]
+    N = x.shape[0]
+    M = thr_z.shape[1]
+    # splitmix64(key + c * GAMMA) = mix64(key + (c + 1) * GAMMA), c = t * (M + 1) + j
+    v = key + (np.uint64(t) * np.uint64(M + 1) + np.uint64(1)) * _GAMMA
+    v = _visible_halves(thr_z[0], thr_z[1], v, x[:M], x[M:], N - M)
+    if N - M < M:  # N odd: the last draw feeds only pixel M - 1
+        r = mix64(v)
+        x[M - 1] = np.int32(r >> np.uint64(33)) <= thr_z[0, M - 1]
 
 
 @njit(cache=True)
@@ -73,23 +94,71 @@ def on_indices(x, idx):
 
 
 @njit(cache=True)
-def draw_latent(WT, c, idx, n_on, key, t, q):
-    """Encoder step: fill ``q = softmax(W x + c)`` and return ``z' ~ q`` (inverse CDF).
+def pad_columns(WT):
+    """Copy of ``WT`` (N, K), zero columns added up to a multiple of 4 (:func:`encoder_logits`)."""
+    N, K = WT.shape
+    KP = (K + 3) // 4 * 4
+    out = np.zeros((N, KP))
+    for i in range(N):
+        for k in range(K):
+            out[i, k] = WT[i, k]
+    return out
 
-    ``W x`` is the sum of the rows ``WT[i]`` over the ``n_on`` active pixels ``idx``.
+
+@njit(cache=True)
+def encoder_logits(WTp, c, idx, n_on, q):
+    """``q[k] = c[k] + sum_j WTp[idx[j], k]``: the encoder logits ``W x + c``.
+
+    The sum runs over the ``n_on`` active pixels only, in blocks of 8 (then 4) columns kept
+    in local variables: each active pixel costs one load per column and no stores, where an
+    accumulator array would cost a load, an add and a store per column. ``WTp`` comes from
+    :func:`pad_columns`.
     """
     K = c.shape[0]
-    N = WT.shape[0]
-    M = (N + 1) // 2
-    for k in range(K):
-        q[k] = 0.0
-    for j in range(n_on):
-        i = idx[j]
-        for k in range(K):
-            q[k] += WT[i, k]
+    KP = WTp.shape[1]
+    k0 = 0
+    while k0 + 8 <= KP:
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+        for j in range(n_on):
+            i = idx[j]
+            s0 += WTp[i, k0]
+            s1 += WTp[i, k0 + 1]
+            s2 += WTp[i, k0 + 2]
+            s3 += WTp[i, k0 + 3]
+            s4 += WTp[i, k0 + 4]
+            s5 += WTp[i, k0 + 5]
+            s6 += WTp[i, k0 + 6]
+            s7 += WTp[i, k0 + 7]
+        block = (s0, s1, s2, s3, s4, s5, s6, s7)
+        for k in range(8):
+            if k0 + k < K:
+                q[k0 + k] = block[k] + c[k0 + k]
+        k0 += 8
+    if k0 < KP:
+        s0 = s1 = s2 = s3 = 0.0
+        for j in range(n_on):
+            i = idx[j]
+            s0 += WTp[i, k0]
+            s1 += WTp[i, k0 + 1]
+            s2 += WTp[i, k0 + 2]
+            s3 += WTp[i, k0 + 3]
+        block4 = (s0, s1, s2, s3)
+        for k in range(4):
+            if k0 + k < K:
+                q[k0 + k] = block4[k] + c[k0 + k]
+
+
+@njit(cache=True)
+def draw_latent(WTp, c, idx, n_on, key, t, M, q):
+    """Encoder step: fill ``q = softmax(W x + c)`` and return ``z' ~ q`` (inverse CDF).
+
+    ``W x`` is the sum of the rows ``WTp[i]`` (:func:`pad_columns`) over the ``n_on``
+    active pixels ``idx``; ``M = ceil(N / 2)`` places the latent uniform in the stream.
+    """
+    K = c.shape[0]
+    encoder_logits(WTp, c, idx, n_on, q)
     m = -np.inf
     for k in range(K):
-        q[k] += c[k]
         if q[k] > m:
             m = q[k]
     s = 0.0
@@ -119,29 +188,30 @@ def run_chains(P, WT, c, z0, keys, n_steps, burn_in, thin, record_visible):
     x_final = np.empty((C, N), dtype=np.uint8)
     n_rec = n_kept if record_visible else 0
     x_traj = np.empty((n_rec, C, N), dtype=np.uint8)
+    M = (N + 1) // 2
     thr = thresholds(P)
+    WTp = pad_columns(WT)
     for s in prange(C):
         x = np.empty(N, dtype=np.uint8)
-        buf = np.empty(2 * ((N + 1) // 2), dtype=np.int32)
         idx = np.empty(N, dtype=np.int64)
         q = np.empty(K)
         key = keys[s]
         z = z0[s]
         for t in range(burn_in):
-            sample_visible(thr[z], key, t, x, buf)
-            z = draw_latent(WT, c, idx, on_indices(x, idx), key, t, q)
+            sample_visible(thr[z], key, t, x)
+            z = draw_latent(WTp, c, idx, on_indices(x, idx), key, t, M, q)
         t = burn_in
         for r in range(n_kept):
             for _ in range(thin):
-                sample_visible(thr[z], key, t, x, buf)
-                z = draw_latent(WT, c, idx, on_indices(x, idx), key, t, q)
+                sample_visible(thr[z], key, t, x)
+                z = draw_latent(WTp, c, idx, on_indices(x, idx), key, t, M, q)
                 t += 1
             z_traj[r, s] = z
             if record_visible:
                 x_traj[r, s, :] = x
         for t in range(burn_in + n_kept * thin, burn_in + n_steps):
-            sample_visible(thr[z], key, t, x, buf)
-            z = draw_latent(WT, c, idx, on_indices(x, idx), key, t, q)
+            sample_visible(thr[z], key, t, x)
+            z = draw_latent(WTp, c, idx, on_indices(x, idx), key, t, M, q)
         x_final[s, :] = x
     return z_traj, x_final, x_traj
 
@@ -160,17 +230,18 @@ def advance(P, WT, c, z, z_prev, x, q, keys, step, n_on, T_running, visits, deca
     """
     K, N = P.shape
     C = z.shape[0]
+    M = (N + 1) // 2
     thr = thresholds(P)
-    buf = np.empty(2 * ((N + 1) // 2), dtype=np.int32)
+    WTp = pad_columns(WT)
     idx = np.empty(N, dtype=np.int64)
     # Serial on purpose: one step of ~100 chains is ~0.1 ms, too short to pay for a parallel
     # region, and on a busy machine a parallel region waits for its slowest thread.
     for s in range(C):
         z_prev[s] = z[s]
-        sample_visible(thr[z[s]], keys[s], step, x[s], buf)
+        sample_visible(thr[z[s]], keys[s], step, x[s])
         n = on_indices(x[s], idx)
         n_on[s] = n
-        z[s] = draw_latent(WT, c, idx, n, keys[s], step, q[s])
+        z[s] = draw_latent(WTp, c, idx, n, keys[s], step, M, q[s])
     # Rao-Blackwellised T_hat: sums of q(.|x) per previous state
     sums = np.zeros((K, K))
     counts = np.zeros(K)
