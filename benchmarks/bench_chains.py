@@ -278,7 +278,12 @@ def bench_pcd(repeats, n_updates):
         W, c, U, b = model(N)
         rng = np.random.default_rng(2)
         batches = [X[rng.choice(len(X), BATCH, replace=False)] for _ in range(n_updates)]
-        p_nb = {"W": W.copy(), "c": c.copy(), "U": U.copy(), "b": b.copy()}
+        # The training path: TwoMatrixModel.pcd_gradient (batch check, then the unchecked
+        # fused kernel) on the model's live arrays.
+        from nelc_edu.models import TwoMatrixModel
+
+        tm = TwoMatrixModel(W, c, U, b)
+        p_nb = tm.params()
         p_np = {"W": W.copy(), "c": c.copy(), "U": U.copy(), "b": b.copy()}
         p_ref = {"W": W.copy(), "c": c.copy(), "U": U.copy(), "b": b.copy()}
         opt_nb, opt_np, opt_ref = RMSprop(p_nb, fused=True), RMSprop(p_np), RMSprop(p_ref)
@@ -288,9 +293,7 @@ def bench_pcd(repeats, n_updates):
 
         def run_numba(batches=batches):
             for batch in batches:
-                g = two_matrix_pcd_gradient(
-                    p_nb["W"], p_nb["c"], p_nb["U"], p_nb["b"], batch, chains  # noqa: B023
-                )
+                g = tm.pcd_gradient(batch, chains)  # noqa: B023
                 opt_nb.step(p_nb, g)  # noqa: B023
 
         def run_numpy(batches=batches):

@@ -87,7 +87,8 @@ def main() -> None:
         cells = []
         for m, _, fmt in METRICS:
             a = np.asarray(d[m])
-            cells.append(f"{fmt.format(a.mean())} ± {fmt.format(a.std(ddof=1) if a.size > 1 else 0)}")
+            spread = a.std(ddof=1) if a.size > 1 else 0.0
+            cells.append(f"{fmt.format(a.mean())} ± {fmt.format(spread)}")
         if args.markdown:
             print(f"| {KIND_LABELS[kind]} | " + " | ".join(cells) + " |")
         else:

@@ -408,3 +408,296 @@ def rmsprop_ascent(param, grad, sq_avg, lr, decay, eps):
     for i in range(p.shape[0]):
         v[i] = decay * v[i] + (1.0 - decay) * g[i] * g[i]
         p[i] += lr * g[i] / (np.sqrt(v[i]) + eps)
+
+
+# ----------------------------------------------------------------------------- fused PCD step
+# The kernels below serve the training loop's two-matrix PCD step
+# (:func:`nelc_edu.models.chains._two_matrix_pcd_gradient_unchecked`): one call per update
+# builds every per-update table from the parameters, advances the chains, computes pi and
+# Z and accumulates the gradient. Their NumPy twins are ``_decoder_parts`` +
+# ``stationary_and_fundamental`` + :func:`advance` + :func:`two_matrix_terms` of the
+# reference; the tests compare the two backends number for number.
+_LOG_CHUNK = 256  # factors (1 + e), e in (0, 1], multiplied before one log: < 2**256
+
+
+@njit(cache=True)
+def pcd_tables(W, U, b, E):
+    """Per-update tables of the two-matrix PCD step, from ``W (K, N)``, ``U (N, K)``, ``b``.
+
+    ``E[i, k] = exp(-|U[i, k] + b[i]|)`` (computed by NumPy, whose ``exp`` is vectorised).
+    Returns ``UBp`` (N, KP) the decoder logits and ``WTp`` (N, KP) the encoder rows, both
+    zero-padded to ``KP`` columns (:func:`pad_columns`); ``P = sigmoid(UB.T)`` (K, N);
+    ``thr`` the int32 thresholds of :func:`thresholds`; ``log1mp_sum[k] = sum_i log(1 -
+    P[k, i]) = -sum_i (max(A, 0) + log1p(e))``, the ``log1p`` summed as the log of products
+    of ``_LOG_CHUNK`` factors ``1 + e`` (one ``log`` per chunk instead of one per pixel).
+    """
+    K, N = W.shape
+    KP = (K + 3) // 4 * 4
+    M = (N + 1) // 2
+    UBp = np.zeros((N, KP))
+    WTp = np.zeros((N, KP))
+    P = np.empty((K, N))
+    thr = np.full((K, 2, M), -1, dtype=np.int32)
+    pos_sum = np.zeros(K)
+    log_sum = np.zeros(K)
+    prod = np.ones(K)
+    for i in range(N):
+        half = 0 if i < M else 1
+        jj = i if i < M else i - M
+        for k in range(K):
+            a = U[i, k] + b[i]
+            e = E[i, k]
+            d = 1.0 + e
+            UBp[i, k] = a
+            WTp[i, k] = W[k, i]
+            if a >= 0.0:
+                p = 1.0 / d
+                pos_sum[k] += a
+            else:
+                p = e / d
+            P[k, i] = p
+            thr[k, half, jj] = np.int32(np.ceil(p * _TWO31) - 1.0)
+            prod[k] *= d
+        if (i + 1) % _LOG_CHUNK == 0:
+            for k in range(K):
+                log_sum[k] += np.log(prod[k])
+                prod[k] = 1.0
+    log1mp_sum = np.empty(K)
+    for k in range(K):
+        log1mp_sum[k] = -(pos_sum[k] + log_sum[k] + np.log(prod[k]))
+    return UBp, WTp, P, thr, log1mp_sum
+
+
+@njit(cache=True)
+def advance_tables(
+    thr, WTp, c, z, z_prev, x, q, keys, step, n_on, T_running, visits, decay, idx_all
+):
+    """:func:`advance` with the thresholds and padded encoder rows already built.
+
+    Also leaves the active pixels of ``x[s]`` in ``idx_all[s, :n_on[s]]`` (C, N).
+    """
+    K = c.shape[0]
+    N = x.shape[1]
+    C = z.shape[0]
+    M = (N + 1) // 2
+    for s in range(C):
+        z_prev[s] = z[s]
+        sample_visible(thr[z[s]], keys[s], step, x[s])
+        idx = idx_all[s]
+        n = on_indices(x[s], idx)
+        n_on[s] = n
+        z[s] = draw_latent(WTp, c, idx, n, keys[s], step, M, q[s])
+    sums = np.zeros((K, K))
+    counts = np.zeros(K)
+    for s in range(C):
+        zp = z_prev[s]
+        counts[zp] += 1.0
+        for k in range(K):
+            sums[zp, k] += q[s, k]
+    for a in range(K):
+        visits[a] = decay * visits[a] + counts[a]
+        if counts[a] > 0:
+            for k in range(K):
+                T_running[a, k] += (sums[a, k] - counts[a] * T_running[a, k]) / visits[a]
+
+
+@njit(cache=True)
+def _solve_inplace(A, B):
+    """Solve ``A X = B`` in place (Gauss-Jordan, partial pivoting); False if singular."""
+    n = A.shape[0]
+    m = B.shape[1]
+    for col in range(n):
+        piv = col
+        best = abs(A[col, col])
+        for r in range(col + 1, n):
+            if abs(A[r, col]) > best:
+                best = abs(A[r, col])
+                piv = r
+        if not best > 0.0:
+            return False
+        if piv != col:
+            for j in range(n):
+                A[col, j], A[piv, j] = A[piv, j], A[col, j]
+            for j in range(m):
+                B[col, j], B[piv, j] = B[piv, j], B[col, j]
+        inv = 1.0 / A[col, col]
+        for r in range(n):
+            if r != col:
+                f = A[r, col] * inv
+                if f != 0.0:
+                    for j in range(col, n):
+                        A[r, j] -= f * A[col, j]
+                    for j in range(m):
+                        B[r, j] -= f * B[col, j]
+        for j in range(m):
+            B[col, j] *= inv
+        for j in range(col, n):
+            A[col, j] *= inv
+    return True
+
+
+@njit(cache=True)
+def stationary_fundamental(T):
+    """``(ok, pi, Z)``: twin of :func:`nelc_edu.models.chains.stationary_and_fundamental`.
+
+    ``pi`` solves ``pi (I - T) = 0`` with the last equation replaced by ``sum(pi) = 1``,
+    ``Z = inv(I - T + 1 pi)``; ``ok`` is False when either system is singular, ``pi`` is
+    not strictly positive or ``Z`` not finite (the caller raises the ``ValueError``).
+    """
+    K = T.shape[0]
+    A = np.empty((K, K))
+    for i in range(K):
+        for j in range(K):
+            A[i, j] = (1.0 if i == j else 0.0) - T[j, i]  # (I - T).T
+    for j in range(K):
+        A[K - 1, j] = 1.0
+    rhs = np.zeros((K, 1))
+    rhs[K - 1, 0] = 1.0
+    pi = np.empty(K)
+    Z = np.eye(K)
+    if not _solve_inplace(A, rhs):
+        return False, pi, Z
+    for k in range(K):
+        pi[k] = rhs[k, 0]
+        if not pi[k] > 0.0:
+            return False, pi, Z
+    for i in range(K):
+        for j in range(K):
+            A[i, j] = (1.0 if i == j else 0.0) - T[i, j] + pi[j]
+    if not _solve_inplace(A, Z):
+        return False, pi, Z
+    for i in range(K):
+        for j in range(K):
+            if not np.isfinite(Z[i, j]):
+                return False, pi, Z
+    return True, pi, Z
+
+
+@njit(cache=True)
+def _scatter_rows(dst, idx, n_on, vals):
+    """``dst[idx[j], :] += vals`` for ``j < n_on``; ``dst`` (N, KP), ``vals`` (KP,), KP % 4 == 0.
+
+    In blocks of 4 columns held in local variables (no reload of ``vals`` per pixel).
+    """
+    KP = dst.shape[1]
+    for k0 in range(0, KP, 4):
+        v0 = vals[k0]
+        v1 = vals[k0 + 1]
+        v2 = vals[k0 + 2]
+        v3 = vals[k0 + 3]
+        for j in range(n_on):
+            i = idx[j]
+            dst[i, k0] += v0
+            dst[i, k0 + 1] += v1
+            dst[i, k0 + 2] += v2
+            dst[i, k0 + 3] += v3
+
+
+@njit(cache=True)
+def two_matrix_terms_tables(batch, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on_chain, idx_all):
+    """:func:`two_matrix_terms` on the padded tables of :func:`pcd_tables`.
+
+    ``idx_all[s, :n_on_chain[s]]`` are the active pixels of the chains' ``x[s]`` (from
+    :func:`advance_tables`).
+
+    Same sums in a faster order: the responsibilities' logits are the rows of ``UBp`` summed
+    over the active pixels by :func:`encoder_logits`; the scatters into ``dU`` and ``dW.T``
+    use :func:`_scatter_rows`. Returns ``dW (K, N), dc (K,), dU (N, K), db (N,)``.
+    """
+    K, N = P.shape
+    KP = UBp.shape[1]
+    B = batch.shape[0]
+    C = x.shape[0]
+    idx = np.empty(N, dtype=np.int64)
+    dUp = np.zeros((N, KP))
+    dWTp = np.zeros((N, KP))
+    dc = np.zeros(K)
+    rho = np.zeros(K)
+    r = np.zeros(KP)
+    log_w = np.empty(K)
+    for k in range(K):
+        log_w[k] = np.log(pi[k]) + log1mp_sum[k]
+    # ---- data term
+    for n in range(B):
+        n_on = on_indices(batch[n], idx)
+        encoder_logits(UBp, log_w, idx, n_on, r)
+        m = -np.inf
+        for k in range(K):
+            if r[k] > m:
+                m = r[k]
+        tot = 0.0
+        for k in range(K):
+            r[k] = np.exp(r[k] - m)
+            tot += r[k]
+        for k in range(K):
+            r[k] /= tot * B
+            rho[k] += r[k]
+        _scatter_rows(dUp, idx, n_on, r)
+    # ---- h = Z (rho / pi), centred
+    h = np.zeros(K)
+    for k in range(K):
+        for j in range(K):
+            h[k] += Z[k, j] * (rho[j] / pi[j])
+    ph = 0.0
+    for k in range(K):
+        ph += pi[k] * h[k]
+    for k in range(K):
+        h[k] -= ph
+    # ---- stationary term
+    G = np.zeros(K)
+    coef = np.zeros(KP)
+    for s in range(C):
+        n_on = n_on_chain[s]
+        idx = idx_all[s]
+        H = 0.0
+        for k in range(K):
+            H += q[s, k] * h[k]
+        zp = z_prev[s]
+        G[zp] += H / C
+        for k in range(K):
+            coef[k] = q[s, k] * (h[k] - H) / C
+            dc[k] += coef[k]
+        hc = H / C
+        for j in range(n_on):
+            dUp[idx[j], zp] += hc
+        _scatter_rows(dWTp, idx, n_on, coef)
+    for k in range(K):
+        G[k] += rho[k]
+    dU = np.empty((N, K))
+    db = np.zeros(N)
+    dW = np.empty((K, N))
+    for i in range(N):
+        s = 0.0
+        for k in range(K):
+            v = dUp[i, k] - G[k] * P[k, i]
+            dU[i, k] = v
+            s += v
+            dW[k, i] = dWTp[i, k]
+        db[i] = s
+    return dW, dc, dU, db
+
+
+@njit(cache=True)
+def two_matrix_pcd_step(
+    W, c, U, b, E, batch, z, z_prev, x, q, keys, step, n_on, T_running, visits, decay, T
+):
+    """The whole two-matrix PCD update after validation, in one call.
+
+    :func:`pcd_tables`, :func:`advance_tables` (chains and ``T_running`` in place),
+    :func:`stationary_fundamental` of ``T_running`` (or of ``T`` when it has rows) and
+    :func:`two_matrix_terms_tables`. Returns ``(ok, dW, dc, dU, db)``; ``ok`` False means
+    the latent chain looked reducible (the gradients are then empty).
+    """
+    UBp, WTp, P, thr, log1mp_sum = pcd_tables(W, U, b, E)
+    idx_all = np.empty(x.shape, dtype=np.int64)
+    advance_tables(
+        thr, WTp, c, z, z_prev, x, q, keys, step, n_on, T_running, visits, decay, idx_all
+    )
+    ok, pi, Z = stationary_fundamental(T_running if T.shape[0] == 0 else T)
+    if not ok:
+        K, N = W.shape
+        return False, np.empty((0, N)), np.empty(0), np.empty((N, 0)), np.empty(0)
+    dW, dc, dU, db = two_matrix_terms_tables(
+        batch, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on, idx_all
+    )
+    return True, dW, dc, dU, db

@@ -474,14 +474,65 @@ def two_matrix_pcd_gradient(
     chains._check(K, N)
     batch = _batch(batch, N)
     mod = _backend_module(backend)
+    T = None if T is None else _finite(T, "T", (K, K))
+    if backend == "numba":
+        return _two_matrix_pcd_gradient_unchecked(W, c, U, b, batch, chains, T=T)
     UB = U + b[:, None]  # decoder logits, (N, K)
     P, log1mp_sum = _decoder_parts(UB)
     chains._advance(P, np.ascontiguousarray(W.T), c, mod)
-    T_used = chains.T_running if T is None else _finite(T, "T", (K, K))
+    T_used = chains.T_running if T is None else T
     pi, Z = stationary_and_fundamental(T_used)
     dW, dc, dU, db = mod.two_matrix_terms(
         batch, UB, P, log1mp_sum, pi, Z, chains.x, chains.q, chains.z_prev
     )
+    return {"W": dW, "c": dc, "U": dU, "b": db}
+
+
+_NO_T = np.empty((0, 0))
+
+_REDUCIBLE = (
+    "the latent transition matrix has no unique, strictly positive stationary "
+    "distribution (the latent chain looks reducible). With persistent chains this "
+    "happens when some latent state is never reached: use more chains, or check "
+    "the weights for extreme values."
+)
+
+
+def _two_matrix_pcd_gradient_unchecked(
+    W: np.ndarray,
+    c: np.ndarray,
+    U: np.ndarray,
+    b: np.ndarray,
+    batch: np.ndarray,
+    chains: PersistentChains,
+    *,
+    T: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`two_matrix_pcd_gradient` (Numba backend) without the input validation.
+
+    For the training loop (:meth:`TwoMatrixModel.pcd_gradient`), whose parameters are the
+    model's validated, C-contiguous float64 arrays and whose minibatch is a C-contiguous
+    uint8 0/1 array already checked by the caller. Only the cheap shape check of the chains
+    is kept. One NumPy call (the vectorised ``exp`` of the decoder logits) and one fused
+    kernel (:func:`._chain_kernels.two_matrix_pcd_step`) per update. Passing anything else
+    is undefined behaviour: use the public function.
+    """
+    from . import _chain_kernels as kern
+
+    K, N = W.shape
+    chains._check(K, N)
+    E = U + b[:, None]
+    np.abs(E, out=E)
+    np.negative(E, out=E)
+    np.exp(E, out=E)
+    ok, dW, dc, dU, db = kern.two_matrix_pcd_step(
+        W, c, U, b, E, batch, chains.z, chains.z_prev, chains.x, chains.q, chains.keys,
+        chains.step, chains.n_on, chains.T_running, chains.visits, chains.decay,
+        _NO_T if T is None else T,
+    )
+    chains.step += 1
+    if not ok:
+        raise ValueError(_REDUCIBLE)
     return {"W": dW, "c": dc, "U": dU, "b": db}
 
 

@@ -205,4 +205,8 @@ class TwoMatrixModel(LatentChainModel):
         from . import chains as _chains
 
         batch = self._check_X(batch, "batch")
-        return _chains.two_matrix_pcd_gradient(self._W, self._c, self._U, self._b, batch, chains)
+        # The parameters are this model's validated arrays and the batch is checked above:
+        # the training loop takes the unchecked fast path (same numbers as the public one).
+        return _chains._two_matrix_pcd_gradient_unchecked(
+            self._W, self._c, self._U, self._b, batch, chains
+        )
