@@ -510,3 +510,46 @@ def test_exact_gradients_agree_with_the_model_classes():
     theirs = rbm.gradient(X, method="exact")
     for k in ("W", "c", "b"):
         np.testing.assert_allclose(ours[k], theirs[k], atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- fused PCD step
+def test_unchecked_pcd_step_matches_numpy_reference():
+    from nelc_edu.models import _chain_kernels as kern
+    from nelc_edu.models.chains import (
+        PersistentChains,
+        _two_matrix_pcd_gradient_unchecked,
+        stationary_and_fundamental,
+        two_matrix_pcd_gradient,
+    )
+
+    rng = np.random.default_rng(7)
+    for K, N in ((3, 9), (10, 64), (5, 33)):
+        W, U = rng.normal(0, 0.7, (K, N)), rng.normal(0, 2.0, (N, K))
+        c, b = rng.normal(size=K), rng.normal(size=N)
+        ch_nb = PersistentChains.start(K, N, 40, seed=1)
+        ch_np = PersistentChains.start(K, N, 40, seed=1)
+        for _ in range(4):
+            X = (rng.random((25, N)) < 0.3).astype(np.uint8)
+            g_nb = _two_matrix_pcd_gradient_unchecked(W, c, U, b, X, ch_nb)
+            g_np = two_matrix_pcd_gradient(W, c, U, b, X, ch_np, backend="numpy")
+            assert np.array_equal(ch_nb.x, ch_np.x) and np.array_equal(ch_nb.z, ch_np.z)
+            for key in g_np:
+                np.testing.assert_allclose(g_nb[key], g_np[key], rtol=1e-10, atol=1e-13)
+        ok, pi, Z = kern.stationary_fundamental(ch_nb.T_running)
+        pi_np, Z_np = stationary_and_fundamental(ch_nb.T_running)
+        assert ok
+        np.testing.assert_allclose(pi, pi_np, rtol=1e-12)
+        np.testing.assert_allclose(Z, Z_np, rtol=1e-10, atol=1e-12)
+
+
+def test_unchecked_pcd_step_refuses_reducible_T():
+    from nelc_edu.models.chains import PersistentChains, _two_matrix_pcd_gradient_unchecked
+
+    K, N = 3, 5
+    ch = PersistentChains.start(K, N, 10, seed=0)
+    T = np.eye(K)  # reducible
+    with pytest.raises(ValueError, match="reducible"):
+        _two_matrix_pcd_gradient_unchecked(
+            np.zeros((K, N)), np.zeros(K), np.zeros((N, K)), np.zeros(N),
+            np.zeros((2, N), dtype=np.uint8), ch, T=T,
+        )

@@ -8,4 +8,5 @@ one step, so no figure is drawn twice.
 from .latent import *  # noqa: F401,F403
 from .markov import *  # noqa: F401,F403
 from .rbm import *  # noqa: F401,F403
+from .sweeps import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403

@@ -1,0 +1,346 @@
+"""Sweeps: grid expansion, resumability, records, executors (threads, processes, Dask), figures."""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nelc_edu import sweeps
+from nelc_edu.sweeps import SweepGrid, load_results, run_sweep
+
+#: A budget of a fraction of a second per run (digits, K = 3).
+TINY = dict(n_updates=12, n_checkpoints=2, diag_samples=20, diag_replicates=2, kl_chains=6,
+            kl_burn_in=2, kl_steps=4)
+
+
+def tiny_grid(**kw) -> SweepGrid:
+    args = dict(dataset="digits", seeds=[0, 1], latents=[3], kinds=["two_matrix", "rbm"],
+                overrides=TINY)
+    args.update(kw)
+    return SweepGrid(**args)
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """A thread pool that counts submitted tasks."""
+
+    def __init__(self):
+        super().__init__(max_workers=2)
+        self.n_submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.n_submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+# ------------------------------------------------------------------------------ the grid
+def test_grid_expansion_order_and_defaults():
+    g = SweepGrid(dataset="digits", seeds=range(2), latents=[3, 4], learning_rates=[0.01, 0.02],
+                  kinds=["two_matrix", "rbm", "rbm_exact"], overrides={"n_updates": 7})
+    runs = g.expand()
+    assert len(runs) == len(g) == 2 * 2 * 2 * 3
+    assert [(r.seed, r.K, r.learning_rate, r.kind) for r in runs[:4]] == [
+        (0, 3, 0.01, "two_matrix"), (0, 3, 0.01, "rbm"), (0, 3, 0.01, "rbm_exact"),
+        (0, 3, 0.02, "two_matrix")]
+    assert all(r.n_updates == 7 and r.dataset == "digits" for r in runs)
+    assert len({sweeps.run_id(r) for r in runs}) == len(runs)
+    # default learning rate: the dataset's measured default
+    from nelc_edu.experiments import default_settings
+
+    g2 = SweepGrid(dataset="mnist5k", seeds=[0], kinds=["rbm"])
+    assert g2.expand()[0].learning_rate == default_settings("mnist5k")["learning_rate"]
+
+
+def test_run_id_depends_on_every_setting():
+    a, b = tiny_grid(seeds=[0]).expand()[0], tiny_grid(seeds=[0],
+                                                        overrides={**TINY, "n_updates": 13})
+    assert sweeps.run_id(a) != sweeps.run_id(b.expand()[0])
+    assert sweeps.run_id(a).startswith("digits-two_matrix-K3-lr0.01-seed0-")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(kinds=["two_matrix", "boltzmann"]), "unknown model kind 'boltzmann'"),
+    (dict(kinds=[]), "kinds is empty"),
+    (dict(seeds=[]), "seeds is empty"),
+    (dict(latents=[]), "latents is empty"),
+    (dict(latents=[1]), "K"),
+    (dict(seeds=[0, 0]), "repeated"),
+    (dict(learning_rates=[-0.1]), "positive"),
+    (dict(dataset="cifar"), "dataset must be one of"),
+    (dict(overrides={"n_update": 5}), "unknown run setting 'n_update'"),
+    (dict(overrides={"seed": 5}), "grid axis"),
+])
+def test_bad_grids_raise_clear_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        tiny_grid(**kwargs)
+
+
+def test_empty_settings_list_and_bad_executor(tmp_path):
+    with pytest.raises(ValueError, match="empty"):
+        run_sweep([], tmp_path)
+    with pytest.raises(ValueError, match="executor must be"):
+        run_sweep(tiny_grid(seeds=[0]), tmp_path, executor="threads")
+
+
+@pytest.mark.parametrize("text, expected", [("0-3", [0, 1, 2, 3]), ("0,2,5", [0, 2, 5]),
+                                            ("0-1,7", [0, 1, 7]), ("4", [4])])
+def test_parse_int_list(text, expected):
+    assert sweeps.parse_int_list(text) == expected
+
+
+def test_parse_errors():
+    with pytest.raises(ValueError):
+        sweeps.parse_int_list("5-2")
+    with pytest.raises(ValueError):
+        sweeps.parse_float_list(",")
+
+
+# ------------------------------------------------------------------- records, resuming
+@pytest.fixture(scope="module")
+def finished_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    report = run_sweep(tiny_grid(), out, executor="serial")
+    assert report.n_run == 4 and report.n_skipped == 0 and not report.failed
+    return out
+
+
+def test_record_schema_and_json_round_trip(finished_sweep):
+    records = load_results(finished_sweep)
+    assert len(records) == 4
+    for rec in records:
+        assert rec["format"] == sweeps.RECORD_FORMAT
+        for key in ("run_id", "settings", "final", "history", "wall_time_s",
+                    "nelc_edu_version", "params_file", "labeller_heldout_accuracy"):
+            assert key in rec, key
+        s = rec["settings"]
+        assert s["kind"] in ("two_matrix", "rbm") and s["K"] == 3 and s["n_updates"] == 12
+        f = rec["final"]
+        for key in ("log_likelihood", "log_likelihood_heldout", "entropy_production",
+                    "ep_noise_floor", "mean_self_transition", "class_kl", "T", "pi",
+                    "model_class_hist", "data_class_hist"):
+            assert key in f, key
+        T = np.asarray(f["T"])
+        assert T.shape == (3, 3) and np.allclose(T.sum(axis=1), 1.0)
+        assert len(rec["history"]["steps"]) == len(rec["history"]["records"]) >= 2
+        assert rec["wall_time_s"] > 0
+        # the file is plain JSON, identical after a round trip
+        path = finished_sweep / f"{rec['run_id']}.json"
+        text = path.read_text()
+        assert json.loads(text) == rec
+        assert json.loads(json.dumps(rec)) == rec
+
+
+def test_params_are_saved_and_load(finished_sweep):
+    from nelc_edu.io import load_model, read_metadata
+
+    for rec in load_results(finished_sweep):
+        path = finished_sweep / rec["params_file"]
+        model = load_model(path)
+        assert model.K == 3
+        expected = "TwoMatrixModel" if rec["settings"]["kind"] == "two_matrix" else "OneHotRBM"
+        assert type(model).__name__ == expected
+        assert read_metadata(path)["run_id"] == rec["run_id"]
+
+
+def test_resume_reruns_only_missing_records(tmp_path):
+    grid = tiny_grid()
+    run_sweep(grid, tmp_path, executor="serial")
+    ids = [sweeps.run_id(s) for s in grid.expand()]
+    before = {i: (tmp_path / f"{i}.json").read_text() for i in ids}
+    victim = ids[1]
+    (tmp_path / f"{victim}.json").unlink()
+    # leftovers of an interrupted write: a temp file, and a record cut short
+    (tmp_path / f".{ids[2]}.json.abc123.tmp").write_text('{"format": "nelc')
+    (tmp_path / f"{ids[3]}.json").write_text('{"format": "nelc')
+    ex = CountingExecutor()
+    with ex:
+        report = run_sweep(grid, tmp_path, executor=ex)
+    assert ex.n_submitted == 2 and report.n_run == 2 and report.n_skipped == 2
+    assert (tmp_path / f"{ids[0]}.json").read_text() == before[ids[0]]  # untouched
+    assert (tmp_path / f"{ids[2]}.json").read_text() == before[ids[2]]
+    # nothing left to do now; temp files never count as records
+    assert run_sweep(grid, tmp_path, executor="serial").n_run == 0
+    assert len(load_results(tmp_path)) == 4
+    assert not [p for p in tmp_path.glob("*.tmp") if not p.name.startswith(f".{ids[2]}")]
+
+
+def test_failed_run_leaves_no_record(tmp_path, monkeypatch):
+    def boom(settings_dict, single_thread=True):
+        raise FloatingPointError("diverged")
+
+    monkeypatch.setattr(sweeps, "run_one", boom)
+    grid = tiny_grid(seeds=[0], kinds=["rbm"])
+    with pytest.raises(FloatingPointError):
+        run_sweep(grid, tmp_path, executor="serial")
+    report = run_sweep(grid, tmp_path, executor="serial", raise_on_error=False)
+    assert len(report.failed) == 1 and "diverged" in next(iter(report.failed.values()))
+    assert list(tmp_path.glob("*.json")) == []
+
+
+def test_summary_table(finished_sweep):
+    records = load_results(finished_sweep)
+    groups = sweeps.summarize(records, by=["kind"])
+    assert {g["kind"] for g in groups} == {"two_matrix", "rbm"}
+    g = next(g for g in groups if g["kind"] == "rbm")
+    vals = [r["final"]["class_kl"] for r in records if r["settings"]["kind"] == "rbm"]
+    assert g["n"] == 2 and g["class_kl"]["mean"] == pytest.approx(np.mean(vals))
+    assert g["class_kl"]["std"] == pytest.approx(np.std(vals, ddof=1))
+    md = sweeps.format_summary(records, markdown=True)
+    assert md.count("\n") == 3 and "one-hot RBM (PCD)" in md and " ± " in md
+
+
+# ------------------------------------------------------------------------------ executors
+def test_sweep_through_a_thread_pool(tmp_path):
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        report = run_sweep(tiny_grid(seeds=[3]), tmp_path, executor=ex, save_params=False)
+    assert report.n_run == 2
+    recs = load_results(tmp_path)
+    assert [r["params_file"] for r in recs] == [None, None]
+
+
+def test_threads_give_the_same_numbers_as_serial(tmp_path, finished_sweep):
+    grid = tiny_grid(seeds=[0])
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        run_sweep(grid, tmp_path, executor=ex)
+    a = {r["run_id"]: r["final"]["log_likelihood"] for r in load_results(tmp_path)}
+    b = {r["run_id"]: r["final"]["log_likelihood"] for r in load_results(finished_sweep)}
+    assert a == {k: b[k] for k in a}
+
+
+def test_sweep_through_the_default_process_pool(tmp_path, finished_sweep):
+    env_before = {k: os.environ.get(k) for k in sweeps._THREAD_ENV}
+    report = run_sweep(tiny_grid(seeds=[0]), tmp_path, max_workers=2)
+    assert {k: os.environ.get(k) for k in sweeps._THREAD_ENV} == env_before  # restored
+    assert report.n_run == 2
+    recs = load_results(tmp_path)
+    assert len({r["worker"]["pid"] for r in recs} - {os.getpid()}) >= 1
+    # spawned single-threaded workers reproduce the serial numbers exactly
+    b = {r["run_id"]: r["final"]["log_likelihood"] for r in load_results(finished_sweep)}
+    assert all(r["final"]["log_likelihood"] == b[r["run_id"]] for r in recs)
+
+
+def test_sweep_on_a_dask_local_cluster(tmp_path):
+    if os.environ.get("CI", "").lower() == "true":
+        import dask.distributed as distributed  # in CI a missing Dask fails, never skips
+    else:
+        distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        report = run_sweep(tiny_grid(seeds=[0]), tmp_path, executor=client.get_executor())
+    assert report.n_run == 2
+    recs = load_results(tmp_path)
+    assert {r["settings"]["kind"] for r in recs} == {"two_matrix", "rbm"}
+    assert all((tmp_path / r["params_file"]).exists() for r in recs)
+
+
+# ------------------------------------------------------------------ figures and CLI
+def test_figures_render_to_png(finished_sweep, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nelc_edu.plotting.sweeps import plot_sweep_overview, save_sweep_figures
+
+    paths = save_sweep_figures(load_results(finished_sweep), tmp_path)
+    assert len(paths) == 5
+    for p in paths:
+        assert p.read_bytes()[:4] == b"\x89PNG"
+    import matplotlib.pyplot as plt
+
+    fig = plot_sweep_overview(load_results(finished_sweep))
+    assert len(fig.axes) == 4
+    plt.close(fig)
+
+
+def test_compact_results_and_widget(finished_sweep, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    path = sweeps.compact_results(finished_sweep, tmp_path / "small.npz",
+                                  provenance={"command": "test"}, n_samples=5)
+    records, prov = sweeps.read_results_file(path)
+    assert prov == {"command": "test"} and len(records) == 4
+    full = load_results(finished_sweep)
+    for small, big in zip(records, full, strict=True):
+        assert small["run_id"] == big["run_id"]
+        assert small["final"]["log_likelihood"] == big["final"]["log_likelihood"]
+        assert small["decoder_means"].shape == (3, 64)
+        assert small["samples"].shape == (5, 64) and set(np.unique(small["samples"])) <= {0, 1}
+        assert "T" not in small["history"]["records"][0]
+    from nelc_edu.io import load_model
+
+    means = load_model(finished_sweep / full[0]["params_file"]).decoder_probs()
+    assert np.abs(records[0]["decoder_means"] - means).max() <= 0.5 / 255 + 1e-12
+    from nelc_edu.widgets.sweeps import run_explorer
+
+    box = run_explorer(records, kind="rbm", seed=1)
+    out = box.children[-1]
+    assert [o["output_type"] for o in out.outputs][-1] == "display_data"
+    box.children[0].value = "two_matrix"  # redraw replaces, never appends
+    assert len([o for o in out.outputs if o["output_type"] == "display_data"]) == 1
+    with pytest.raises(ValueError, match="not a nelc_edu results file"):
+        np.savez(tmp_path / "other.npz", a=np.zeros(2))
+        sweeps.read_results_file(tmp_path / "other.npz")
+
+
+def test_cli_sweep_and_figures(tmp_path, capsys):
+    from nelc_edu.cli import main
+
+    out = tmp_path / "res"
+    sets = [f"--set={k}={v}" for k, v in TINY.items() if k != "n_updates"]
+    rc = main(["sweep", "--dataset", "digits", "--seeds", "0", "--latent", "3",
+               "--kinds", "two_matrix,rbm_exact", "--updates", "12", "--out", str(out),
+               "--serial", *sets])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "2 trained" in text and "two-matrix model (PCD)" in text
+    assert len(load_results(out)) == 2
+    assert main(["figures", str(out), "--out", str(tmp_path / "figs")]) == 0
+    assert len(list((tmp_path / "figs").glob("*.png"))) == 5
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--kinds", "two_matrix,gibbs"], "unknown model kind"),
+    (["--latent", "1"], "K"),
+    (["--set", "n_update=3"], "unknown run setting"),
+    (["--workers", "0"], "--workers"),
+])
+def test_cli_bad_input(tmp_path, capsys, argv, match):
+    from nelc_edu.cli import main
+
+    rc = main(["sweep", "--out", str(tmp_path), *argv])
+    assert rc == 2
+    assert match in capsys.readouterr().err
+
+
+def test_cli_figures_without_results(tmp_path, capsys):
+    from nelc_edu.cli import main
+
+    assert main(["figures", str(tmp_path / "nothing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_shipped_results():
+    try:
+        path = sweeps.shipped_results_path("mnist5k")
+    except ValueError:
+        pytest.skip("no shipped results yet (scripts/reproduce_mnist.py makes them)")
+    assert path.stat().st_size < 600_000
+    records, prov = sweeps.load_shipped_results("mnist5k")
+    assert {"command", "nelc_edu_version", "date", "machine"} <= set(prov)
+    kinds = {r["settings"]["kind"] for r in records}
+    assert kinds == {"two_matrix", "rbm", "rbm_exact"}
+    for r in records:
+        assert r["settings"]["dataset"] == "mnist5k"
+        assert r["decoder_means"].shape == (r["settings"]["K"], 784)
+        assert r["samples"].shape[1] == 784
+
+
+def test_module_is_importable_without_dask():
+    # dask is optional: importing the sweeps never needs it
+    src = Path(sweeps.__file__).read_text()
+    assert "import dask" not in src.split("def _cmd_sweep")[0]
