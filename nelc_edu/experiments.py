@@ -273,17 +273,13 @@ def diagnose(
         pi = model.latent_marginal()
     else:
         pi = markov.stationary_distribution(T)
-    if hasattr(model, "latent_marginal"):
-        # one-hot RBM: closed-form Bernoulli-mixture likelihood, exact at any N
-        ll = model.log_likelihood(X_train)
-        ll_held = model.log_likelihood(X_heldout) if X_heldout is not None else math.nan
-    else:
-        ll = float(np.mean(model._log_prob_given_pi(np.asarray(X_train), pi)))
-        ll_held = (
-            float(np.mean(model._log_prob_given_pi(np.asarray(X_heldout), pi)))
-            if X_heldout is not None
-            else math.nan
-        )
+    # exact given pi: log p(x) = log sum_z pi_z p(x|z) (for the RBM, its mixture likelihood)
+    ll = float(np.mean(model._log_prob_given_pi(np.asarray(X_train), pi)))
+    ll_held = (
+        float(np.mean(model._log_prob_given_pi(np.asarray(X_heldout), pi)))
+        if X_heldout is not None
+        else math.nan
+    )
     path_ep = model.path_entropy_production("mc", n_samples=n_samples, seed=rng)
     return {
         "log_likelihood": float(ll),
