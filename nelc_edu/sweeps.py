@@ -253,26 +253,41 @@ def run_id(settings) -> str:
 
 
 # -------------------------------------------------------------------------------- workers
-def _limit_threads() -> None:
-    """Make this process/thread single-threaded (Numba, OpenMP, BLAS)."""
+def _worker_initializer() -> None:
+    """Make a freshly started worker process single-threaded (Numba, OpenMP, BLAS)."""
     for k, v in _THREAD_ENV.items():
         os.environ.setdefault(k, v)
     try:
         import numba
 
-        numba.set_num_threads(1)  # per thread: call it in the thread that runs kernels
-    except Exception:  # pragma: no cover - numba missing or already limited below 1
-        pass
-    try:  # BLAS already loaded in this process: threadpoolctl limits it, if present
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except Exception:  # pragma: no cover - optional
+        numba.set_num_threads(1)
+    except Exception:  # pragma: no cover - numba missing
         pass
 
 
-def _worker_initializer() -> None:
-    _limit_threads()
+@contextlib.contextmanager
+def _single_threaded() -> Iterator[None]:
+    """Run the body with one Numba/BLAS thread in the calling thread, then restore.
+
+    It never touches ``os.environ``: in a process whose Numba thread pool is already running
+    (a notebook kernel running a serial sweep), a changed ``NUMBA_NUM_THREADS`` makes every
+    later compilation fail with "Cannot set NUMBA_NUM_THREADS to a different value".
+    """
+    import numba
+
+    saved = numba.get_num_threads()
+    numba.set_num_threads(1)  # thread-local: it limits only the thread that runs kernels
+    try:
+        try:  # BLAS already loaded in this process: threadpoolctl limits it, if present
+            from threadpoolctl import threadpool_limits
+
+            blas = threadpool_limits(1)
+        except Exception:  # pragma: no cover - optional
+            blas = contextlib.nullcontext()
+        with blas:
+            yield
+    finally:
+        numba.set_num_threads(saved)
 
 
 def run_one(settings_dict: dict[str, Any], single_thread: bool = True) -> dict[str, Any]:
@@ -286,21 +301,21 @@ def run_one(settings_dict: dict[str, Any], single_thread: bool = True) -> dict[s
     settings_dict : dict
         Keyword arguments of :class:`~nelc_edu.experiments.RunSettings`.
     single_thread : bool
-        Limit Numba/BLAS to one thread in the calling thread first.
+        Limit Numba/BLAS to one thread in the calling thread while it trains (restored
+        afterwards; the environment is left alone).
 
     Returns
     -------
     dict
         ``{"record": dict, "model": model}``.
     """
-    if single_thread:
-        _limit_threads()
     from . import __version__
     from .experiments import RunSettings, run
 
     settings = RunSettings(**{k: v for k, v in settings_dict.items() if k != "training"})
     t0 = time.perf_counter()
-    result = run(settings, progress=False, keep_params=False)
+    with _single_threaded() if single_thread else contextlib.nullcontext():
+        result = run(settings, progress=False, keep_params=False)
     record = result.to_record()
     record["format"] = RECORD_FORMAT
     record["run_id"] = run_id(settings)

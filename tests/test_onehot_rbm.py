@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import warnings
 
@@ -11,8 +10,6 @@ import pytest
 
 from nelc_edu import markov
 from nelc_edu.models import OneHotRBM, TwoMatrixModel, all_binary_states
-
-HAS_CHAINS = importlib.util.find_spec("nelc_edu.models.chains") is not None
 
 
 def _random_rbm(K, N, seed, scale=1.0):
@@ -141,7 +138,6 @@ def test_bad_inputs():
         rbm.gradient(np.zeros((1, 3)), method="mc")
 
 
-@pytest.mark.skipif(not HAS_CHAINS, reason="nelc_edu.models.chains not written yet")
 def test_sample_occupation_matches_boltzmann_marginal():
     rbm = _random_rbm(3, 5, 7)
     out = rbm.sample(300, 80, seed=0, burn_in=10)
@@ -149,7 +145,6 @@ def test_sample_occupation_matches_boltzmann_marginal():
     assert np.abs(occ - rbm.latent_marginal()).max() < 0.03
 
 
-@pytest.mark.skipif(not HAS_CHAINS, reason="nelc_edu.models.chains not written yet")
 def test_pcd_gradient_at_stationarity_matches_exact_gradient():
     rbm = _random_rbm(3, 5, 8)
     X = _data(5, 40, 8)

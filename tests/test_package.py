@@ -56,7 +56,11 @@ def test_docstring_examples_run(name, monkeypatch):
 def test_ci_tests_the_installed_wheel():
     """CI installs non-editable: the package (and its data) must come from site-packages."""
     path = Path(nelc_edu.__file__).resolve()
-    assert REPO not in path.parents, f"nelc_edu imported from the source tree: {path}"
+    # The venv may live inside the checkout (.venv/), so test for the source package itself.
+    assert path.parent != (REPO / "nelc_edu").resolve(), (
+        f"nelc_edu imported from the source tree: {path}"
+    )
+    assert "site-packages" in path.parts, f"nelc_edu not imported from an installed wheel: {path}"
 
 
 @pytest.mark.parametrize("name", sorted(nelc_edu._LAZY_ATTRS))

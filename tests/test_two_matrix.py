@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import numpy as np
@@ -10,8 +9,6 @@ import pytest
 
 from nelc_edu import markov
 from nelc_edu.models import N_MAX_EXACT, OneHotRBM, TwoMatrixModel, all_binary_states
-
-HAS_CHAINS = importlib.util.find_spec("nelc_edu.models.chains") is not None
 
 
 def _random_model(K, N, seed, scale=1.0):
@@ -309,7 +306,6 @@ def test_reducible_latent_chain_is_refused():
 
 
 # --------------------------------------------------------------------------- chains
-@pytest.mark.skipif(not HAS_CHAINS, reason="nelc_edu.models.chains not written yet")
 def test_sample_transitions_follow_T():
     model = _random_model(3, 5, 16)
     T = model.latent_transition_matrix("exact")
@@ -326,7 +322,6 @@ def test_sample_transitions_follow_T():
     assert np.abs(occ - pi).max() < 0.03
 
 
-@pytest.mark.skipif(not HAS_CHAINS, reason="nelc_edu.models.chains not written yet")
 def test_sample_options_and_errors():
     model = _random_model(3, 5, 17)
     out = model.sample(4, 10, seed=1, thin=3, return_visible=True, z0=np.array([0, 1, 2, 0]))
@@ -342,7 +337,6 @@ def test_sample_options_and_errors():
         model.sample(0, 10)
 
 
-@pytest.mark.skipif(not HAS_CHAINS, reason="nelc_edu.models.chains not written yet")
 def test_persistent_chain_gradient_agrees_with_exact_gradient():
     """Chains at stationarity + exact T: the PCD two-step gradient is unbiased for the exact one."""
     from nelc_edu.models import chains
