@@ -119,7 +119,8 @@ def finite_difference(f, params, eps=1e-6):
 # ----------------------------------------------------------------------------- sampling
 @pytest.mark.parametrize(
     "K, N, C, n_steps, burn_in, thin",
-    [(3, 5, 7, 12, 0, 1), (2, 1, 3, 9, 4, 3), (10, 64, 20, 11, 2, 2), (4, 33, 5, 7, 1, 7)],
+    [(3, 5, 7, 12, 0, 1), (2, 1, 3, 9, 4, 3), (10, 64, 20, 11, 2, 2), (4, 33, 5, 7, 1, 7),
+     (7, 20, 6, 5, 1, 1), (14, 12, 4, 6, 0, 2), (25, 9, 3, 4, 0, 1)],
 )
 def test_run_chains_numba_equals_numpy(K, N, C, n_steps, burn_in, thin):
     W, c, U, b = random_model(K, N, seed=K * N)
@@ -183,6 +184,59 @@ def test_results_do_not_depend_on_the_number_of_threads():
         numba.set_num_threads(saved)
     np.testing.assert_array_equal(one[0], many[0])
     np.testing.assert_array_equal(one[1], many[1])
+
+
+@pytest.mark.parametrize("K", range(2, 27))
+def test_encoder_logits_equal_a_plain_loop_exactly(K):
+    """The blocked (12/8/4-column, SLP-vectorised) sum adds the rows in the order of idx."""
+    from nelc_edu.models import _chain_kernels as kern
+
+    rng = np.random.default_rng(K)
+    N = 37
+    WT = rng.normal(size=(N, K))
+    c = rng.normal(size=K)
+    idx = np.full(N, -7, dtype=np.int64)  # entries past n_on must never be read
+    on = np.flatnonzero(rng.random(N) < 0.4)
+    idx[: on.size] = rng.permutation(on)
+    q = np.empty(K)
+    WTp = kern.pad_columns(WT)
+    kern.encoder_logits(WTp.reshape(-1), WTp.shape[1], c, idx, on.size, q)
+    expect = np.zeros(K)
+    for i in idx[: on.size]:
+        expect = expect + WT[i]
+    np.testing.assert_array_equal(q, expect + c)
+
+
+def test_slp_vectoriser_is_scoped_to_the_decorated_kernels():
+    """``njit_slp`` turns SLP on while compiling its function only (Numba's default is off)."""
+    from numba.core import config
+
+    from nelc_edu._numba import njit, njit_slp
+
+    def body(a):
+        s0 = s1 = s2 = s3 = 0.0
+        for j in range(a.shape[0] // 4):
+            b = np.uint64(4 * j)
+            s0 += a[b]
+            s1 += a[b + np.uint64(1)]
+            s2 += a[b + np.uint64(2)]
+            s3 += a[b + np.uint64(3)]
+        return s0 + 2 * s1 + 3 * s2 + 4 * s3
+
+    before = config.SLP_VECTORIZE
+    with_slp, without = njit_slp()(body), njit()(body)
+    a = np.arange(40.0)
+    assert with_slp(a) == without(a) == body(a)
+    assert config.SLP_VECTORIZE == before  # restored: a user's own kernels are unaffected
+    if "+avx2" in _host_features():  # x86-64 with 4-wide double vectors
+        packed = [list(f.inspect_asm().values())[0].count("vaddpd") for f in (with_slp, without)]
+        assert packed[0] > 0 and packed[1] == 0, packed
+
+
+def _host_features() -> str:
+    import llvmlite.binding as llvm
+
+    return llvm.get_host_cpu_features().flatten()
 
 
 def test_random_number_layout():
@@ -325,7 +379,9 @@ def test_exact_gradients_used_as_truth_match_finite_differences():
         np.testing.assert_allclose(g[k], fd[k], rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("K, N, B, C", [(3, 5, 12, 9), (10, 64, 40, 25), (4, 31, 7, 50)])
+@pytest.mark.parametrize(
+    "K, N, B, C", [(3, 5, 12, 9), (10, 64, 40, 25), (4, 31, 7, 50), (7, 12, 10, 8), (13, 10, 9, 11)]
+)
 def test_gradients_numba_equal_numpy(K, N, B, C):
     W, c, U, b = random_model(K, N, seed=K + N)
     X = np.random.default_rng(1).integers(0, 2, (B, N)).astype(np.uint8)
