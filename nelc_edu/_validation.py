@@ -103,7 +103,11 @@ def check_binary_data(X, name: str = "X", n_features: int | None = None) -> np.n
             raise ValueError(f"{name} contains {n_nan} NaN or infinite value(s); data must be 0/1.")
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{name} has dtype {arr.dtype}; pass a numeric array of 0s and 1s.")
-    if arr.dtype.kind != "b":
+    if arr.dtype.kind in "ui":  # one pass, no temporaries (this runs once per minibatch)
+        binary = arr.max() <= 1 and (arr.dtype.kind == "u" or arr.min() >= 0)
+    else:
+        binary = arr.dtype.kind == "b" or not np.any((arr != 0) & (arr != 1))
+    if not binary:
         bad = (arr != 0) & (arr != 1)
         if np.any(bad):
             vals = np.unique(arr[bad])[:5]
