@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 
 from nelc_edu import _rng  # noqa: E402
 from nelc_edu._numba import njit, numba  # noqa: E402
+from nelc_edu._optim_kernels import rmsprop_ascent  # noqa: E402
 from nelc_edu._rng_kernels import mix64  # noqa: E402
 
 _INV53 = 1.0 / 9007199254740992.0
@@ -209,7 +210,8 @@ class RMSprop:
     def step(self, params, grads):
         if self.fused:
             for k, g in grads.items():
-                kern.rmsprop_ascent(params[k], g, self.sq[k], self.lr, self.decay, self.eps)
+                rmsprop_ascent(params[k].reshape(-1), g.reshape(-1), self.sq[k].reshape(-1),
+                               self.lr, self.decay, self.eps)
             return
         for k, g in grads.items():
             sq, tmp = self.sq[k], self.tmp[k]

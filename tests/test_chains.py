@@ -532,24 +532,6 @@ def test_importing_chains_does_not_import_numba():
     assert out.stdout.strip() == "False"
 
 
-def test_rmsprop_kernel_equals_reference():
-    from nelc_edu.models import _chain_kernels as kern
-
-    rng = np.random.default_rng(0)
-    p1 = rng.normal(size=(4, 7))
-    g = rng.normal(size=(4, 7))
-    v1 = rng.random((4, 7))
-    p2, v2 = p1.copy(), v1.copy()
-    expected_v = 0.9 * v1 + 0.1 * g**2
-    expected_p = p1 + 0.01 * g / (np.sqrt(expected_v) + 1e-8)
-    kern.rmsprop_ascent(p1, g, v1, 0.01, 0.9, 1e-8)
-    ref.rmsprop_ascent(p2, g, v2, 0.01, 0.9, 1e-8)
-    np.testing.assert_allclose(v1, expected_v, rtol=1e-14)
-    np.testing.assert_allclose(p1, expected_p, rtol=1e-14)
-    np.testing.assert_allclose(p2, p1, rtol=1e-14)
-    np.testing.assert_allclose(v2, v1, rtol=1e-14)
-
-
 def test_exact_gradients_agree_with_the_model_classes():
     # cross-check of the enumerated truth used above against the models' own exact gradient
     from nelc_edu import models

@@ -26,7 +26,7 @@ Kernels whose every denominator is positive by construction (a softmax normalise
 ``sqrt(v) + eps`` with ``eps > 0``, a visit count of a row that was visited, ``pi > 0`` of
 an irreducible chain, a batch size) use ``error_model="numpy"``: Python's error model puts
 a zero test and a branch in front of every division, which stops LLVM from vectorising the
-loop (the fused RMSprop update runs 2x faster without it). The per-step helpers
+loop. The per-step helpers
 (:func:`sample_visible`, :func:`on_indices`, :func:`encoder_logits`, :func:`draw_latent`)
 are ``inline="always"``: a call between Numba functions passes every array as a struct of
 fields, which cost about 40 ns per step (a quarter of a step at N = 64).
@@ -454,21 +454,6 @@ def onehot_rbm_terms(batch, WT, c, x, q):
             for k in range(K):
                 dWT[i, k] -= a[k]
     return np.ascontiguousarray(dWT.T), dc, db
-
-
-@njit_slp(cache=True, error_model="numpy")
-def rmsprop_ascent(param, grad, sq_avg, lr, decay, eps):
-    """One fused RMSprop ascent step, in place on C-contiguous arrays of equal shape.
-
-    ``sq_avg <- decay * sq_avg + (1 - decay) * grad**2``;
-    ``param <- param + lr * grad / (sqrt(sq_avg) + eps)``.
-    """
-    p = param.reshape(-1)
-    g = grad.reshape(-1)
-    v = sq_avg.reshape(-1)
-    for i in range(p.shape[0]):
-        v[i] = decay * v[i] + (1.0 - decay) * g[i] * g[i]
-        p[i] += lr * g[i] / (np.sqrt(v[i]) + eps)
 
 
 # ----------------------------------------------------------------------------- fused PCD step

@@ -144,10 +144,3 @@ def onehot_rbm_terms(batch, WT, c, x, q):
     dc = r.mean(axis=0) - q.mean(axis=0)
     db = X.mean(axis=0) - Xc.mean(axis=0)
     return dW, dc, db
-
-
-def rmsprop_ascent(param, grad, sq_avg, lr, decay, eps):
-    """Reference of :func:`._chain_kernels.rmsprop_ascent` (in place)."""
-    sq_avg *= decay
-    sq_avg += (1.0 - decay) * grad * grad
-    param += lr * grad / (np.sqrt(sq_avg) + eps)

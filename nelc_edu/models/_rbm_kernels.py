@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import njit
+from .._numba import njit, njit_slp
 from .._rng_kernels import uniform
+from ._chain_kernels import on_indices
 from ._rbm_reference import EXP_TABLE, SIGMOID_FLOOR, TAYLOR
 
 __all__ = ["gibbs_kernel", "sigmoid_kernel", "rb_statistics_kernel", "update_kernel"]
@@ -32,6 +33,7 @@ _T = np.array(EXP_TABLE)  # a global array is frozen into the compiled code as a
 _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10 = TAYLOR
 _FLOOR = SIGMOID_FLOOR
 _ZMAX = 8.0 * SIGMOID_FLOOR
+_U1, _U2, _U3 = np.uint64(1), np.uint64(2), np.uint64(3)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -62,16 +64,49 @@ def sigmoid_kernel(a, out):
         out[i] = _sigmoid(a[i])
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _hidden_act(x, WT, c, a):
-    """a[k] = c[k] + sum_{i: x_i = 1} W[k, i], summed over i in order."""
-    M = c.shape[0]
-    for k in range(M):
-        a[k] = c[k]
-    for i in range(x.shape[0]):
-        if x[i] != 0:
-            for k in range(M):
-                a[k] += WT[i, k]
+@njit(cache=True)
+def _padded_rows(WT, c):
+    """``WT`` (N, M) and ``c`` (M,) with zero columns up to ``MP`` (a multiple of 4), flat."""
+    N, M = WT.shape
+    MP = (M + 3) // 4 * 4
+    WTp = np.zeros(N * MP)
+    for i in range(N):
+        for k in range(M):
+            WTp[i * MP + k] = WT[i, k]
+    cp = np.zeros(MP)
+    cp[:M] = c
+    return WTp, MP, cp
+
+
+@njit_slp(cache=True, inline="always", error_model="numpy")
+def _hidden_act(x, WTp, MP, cp, a, idx):
+    """a[k] = c[k] + sum_{i: x_i = 1} W[k, i], summed over i in order (then a[:M] is used).
+
+    The active pixels are listed first (branch-free), then each block of 4 columns is
+    summed in a local variable starting from ``c`` (unsigned offsets: one 4-wide vector
+    add per active pixel under the SLP vectoriser). ``WTp``, ``MP``, ``cp`` come from
+    :func:`_padded_rows`; ``a`` and ``idx`` are scratch of lengths >= MP and N.
+    Returns the list length (``idx[:n]`` are the active pixels).
+    """
+    n = on_indices(x, idx)
+    stride = np.uint64(MP)
+    for k0 in range(0, MP, 4):
+        o = np.uint64(k0)
+        s0 = cp[k0]
+        s1 = cp[k0 + 1]
+        s2 = cp[k0 + 2]
+        s3 = cp[k0 + 3]
+        for j in range(n):
+            r = np.uint64(idx[j]) * stride + o
+            s0 += WTp[r]
+            s1 += WTp[r + _U1]
+            s2 += WTp[r + _U2]
+            s3 += WTp[r + _U3]
+        a[k0] = s0
+        a[k0 + 1] = s1
+        a[k0 + 2] = s2
+        a[k0 + 3] = s3
+    return n
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -93,7 +128,7 @@ def _sample(a, out, key, t):
         out[j] = 1 if uniform(key, t + np.uint64(j)) < _sigmoid(a[j]) else 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit_slp(cache=True, error_model="numpy")
 def gibbs_kernel(X, H, W, WT, b, c, keys, counters, n_steps):
     """Run ``n_steps`` steps ``x -> h -> x`` on every chain, in place.
 
@@ -102,8 +137,11 @@ def gibbs_kernel(X, H, W, WT, b, c, keys, counters, n_steps):
     """
     C = X.shape[0]
     M, N = W.shape
-    ah = np.empty(M)
+    WTp, MP, cp = _padded_rows(WT, c)
+    ah_p = np.empty(MP)
+    ah = ah_p[:M]
     ax = np.empty(N)
+    idx = np.empty(N, dtype=np.int64)
     uM = np.uint64(M)
     uN = np.uint64(N)
     for s in range(C):
@@ -112,7 +150,7 @@ def gibbs_kernel(X, H, W, WT, b, c, keys, counters, n_steps):
         x = X[s]
         h = H[s]
         for _ in range(n_steps):
-            _hidden_act(x, WT, c, ah)
+            _hidden_act(x, WTp, MP, cp, ah_p, idx)
             _sample(ah, h, key, t)
             t += uM
             _visible_act(h, W, b, ax)
@@ -121,29 +159,45 @@ def gibbs_kernel(X, H, W, WT, b, c, keys, counters, n_steps):
         counters[s] = t
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _accumulate(x, q, w, gWT, gc, gb):
-    """Add w * (q x^T, q, x) to the statistics (gWT is (N, M))."""
-    M = q.shape[0]
+@njit_slp(cache=True, inline="always", error_model="numpy")
+def _accumulate(idx, n, q, w, gWTp, MP, gc, gb):
+    """Add w * (q x^T, q, x) to the statistics; ``idx[:n]`` lists the ones of x.
+
+    ``gWTp`` is the flat (N, MP) padded transpose of gW; ``q`` has length >= MP (its padding
+    is never read into a real column).
+    """
+    M = gc.shape[0]
     for k in range(M):
         gc[k] += w * q[k]
-    for i in range(x.shape[0]):
-        if x[i] != 0:
-            gb[i] += w
-            for k in range(M):
-                gWT[i, k] += w * q[k]
+    stride = np.uint64(MP)
+    for k0 in range(0, MP, 4):
+        o = np.uint64(k0)
+        v0 = w * q[k0]
+        v1 = w * q[k0 + 1]
+        v2 = w * q[k0 + 2]
+        v3 = w * q[k0 + 3]
+        for j in range(n):
+            r = np.uint64(idx[j]) * stride + o
+            gWTp[r] += v0
+            gWTp[r + _U1] += v1
+            gWTp[r + _U2] += v2
+            gWTp[r + _U3] += v3
+    for j in range(n):
+        gb[idx[j]] += w
 
 
-@njit(cache=True, error_model="numpy")
+@njit_slp(cache=True, error_model="numpy")
 def rb_statistics_kernel(X_data, X_model, WT, c, gWT, gc, gb):
     """Rao-Blackwellised ``<p(h|x) x>_data - <p(h|x) x>_model`` into ``gWT`` (N, M), ``gc``, ``gb``.
 
     The outputs are overwritten; means are over the rows of ``X_data`` and ``X_model``.
     """
-    M = c.shape[0]
-    a = np.empty(M)
-    q = np.empty(M)
-    gWT[:, :] = 0.0
+    N, M = WT.shape
+    WTp, MP, cp = _padded_rows(WT, c)
+    a = np.empty(MP)
+    q = np.empty(MP)
+    idx = np.empty(N, dtype=np.int64)
+    gWTp = np.zeros(N * MP)
     gc[:] = 0.0
     gb[:] = 0.0
     for phase in range(2):
@@ -151,13 +205,16 @@ def rb_statistics_kernel(X_data, X_model, WT, c, gWT, gc, gb):
         n = Xs.shape[0]
         w = 1.0 / n if phase == 0 else -1.0 / n
         for r in range(n):
-            _hidden_act(Xs[r], WT, c, a)
-            for k in range(M):
+            n_on = _hidden_act(Xs[r], WTp, MP, cp, a, idx)
+            for k in range(MP):
                 q[k] = _sigmoid(a[k])
-            _accumulate(Xs[r], q, w, gWT, gc, gb)
+            _accumulate(idx, n_on, q, w, gWTp, MP, gc, gb)
+    for i in range(N):
+        for k in range(M):
+            gWT[i, k] = gWTp[i * MP + k]
 
 
-@njit(cache=True, error_model="numpy")
+@njit_slp(cache=True, error_model="numpy")
 def update_kernel(X_data, X, H, W, b, c, keys, counters, n_steps, cd):
     """One CD-k or PCD-k update: chain moves and Rao-Blackwellised statistics in one call.
 
@@ -180,21 +237,23 @@ def update_kernel(X_data, X, H, W, b, c, keys, counters, n_steps, cd):
     for k in range(M):
         for i in range(N):
             WT[i, k] = W[k, i]
-    gWT = np.zeros((N, M))
+    WTp, MP, cp = _padded_rows(WT, c)
+    gWTp = np.zeros(N * MP)
     gc = np.zeros(M)
     gb = np.zeros(N)
-    ah = np.empty(M)
+    ah = np.empty(MP)
     ax = np.empty(N)
-    q = np.empty(M)
+    q = np.empty(MP)
+    idx = np.empty(N, dtype=np.int64)
     uM = np.uint64(M)
     uN = np.uint64(N)
     if not cd:
         w = 1.0 / X_data.shape[0]
         for r in range(X_data.shape[0]):
-            _hidden_act(X_data[r], WT, c, ah)
-            for k in range(M):
+            n_on = _hidden_act(X_data[r], WTp, MP, cp, ah, idx)
+            for k in range(MP):
                 q[k] = _sigmoid(ah[k])
-            _accumulate(X_data[r], q, w, gWT, gc, gb)
+            _accumulate(idx, n_on, q, w, gWTp, MP, gc, gb)
     w_model = -1.0 / C
     w_data = 1.0 / C
     for s in range(C):
@@ -202,11 +261,12 @@ def update_kernel(X_data, X, H, W, b, c, keys, counters, n_steps, cd):
         t = counters[s]
         x = X[s]
         h = H[s]
+        n_on = 0
         if cd:
-            _hidden_act(x, WT, c, ah)
-            for k in range(M):
+            n_on = _hidden_act(x, WTp, MP, cp, ah, idx)
+            for k in range(MP):
                 q[k] = _sigmoid(ah[k])
-            _accumulate(x, q, w_data, gWT, gc, gb)
+            _accumulate(idx, n_on, q, w_data, gWTp, MP, gc, gb)
             for k in range(M):
                 h[k] = 1 if uniform(key, t + np.uint64(k)) < q[k] else 0
             t += uM
@@ -214,15 +274,16 @@ def update_kernel(X_data, X, H, W, b, c, keys, counters, n_steps, cd):
             _visible_act(h, W, b, ax)
             _sample(ax, x, key, t)
             t += uN
-            _hidden_act(x, WT, c, ah)
-            for k in range(M):
+            n_on = _hidden_act(x, WTp, MP, cp, ah, idx)
+            for k in range(MP):
                 q[k] = _sigmoid(ah[k])
+            for k in range(M):
                 h[k] = 1 if uniform(key, t + np.uint64(k)) < q[k] else 0
             t += uM
-        counters[s] = t
-        _accumulate(x, q, w_model, gWT, gc, gb)
+        counters[s] = t  # n_steps >= 1 (validated): idx, n_on and q are those of the last x
+        _accumulate(idx, n_on, q, w_model, gWTp, MP, gc, gb)
     gW = np.empty((M, N))
     for k in range(M):
         for i in range(N):
-            gW[k, i] = gWT[i, k]
+            gW[k, i] = gWTp[i * MP + k]
     return gW, gc, gb
