@@ -35,7 +35,6 @@ import numpy as np  # noqa: E402
 
 from nelc_edu import _rng  # noqa: E402
 from nelc_edu._numba import njit, numba  # noqa: E402
-from nelc_edu._optim_kernels import rmsprop_ascent  # noqa: E402
 from nelc_edu._rng_kernels import mix64  # noqa: E402
 
 _INV53 = 1.0 / 9007199254740992.0
@@ -46,6 +45,7 @@ from nelc_edu.models.chains import (  # noqa: E402
     stationary_and_fundamental,
     two_matrix_pcd_gradient,
 )
+from nelc_edu.training import RMSprop as TrainingRMSprop  # noqa: E402
 
 K = 10
 N_CHAINS = 100
@@ -200,30 +200,14 @@ def bench_floor(repeats):
 
 # ----------------------------------------------------------------------------- (c) PCD step
 class RMSprop:
-    """Plain RMSprop (gradient ascent), in place: NumPy, or the fused Numba kernel."""
+    """The training loop's RMSprop: its fused Numba step, or its plain NumPy step."""
 
-    def __init__(self, params, lr=1e-3, decay=0.9, eps=1e-8, fused=False):
-        self.lr, self.decay, self.eps, self.fused = lr, decay, eps, fused
-        self.sq = {k: np.zeros_like(v) for k, v in params.items()}
-        self.tmp = {k: np.empty_like(v) for k, v in params.items()}
+    def __init__(self, params, lr=1e-3, fused=False):
+        self.opt = TrainingRMSprop(params, learning_rate=lr)
+        self.fused = fused
 
     def step(self, params, grads):
-        if self.fused:
-            for k, g in grads.items():
-                rmsprop_ascent(params[k].reshape(-1), g.reshape(-1), self.sq[k].reshape(-1),
-                               self.lr, self.decay, self.eps)
-            return
-        for k, g in grads.items():
-            sq, tmp = self.sq[k], self.tmp[k]
-            sq *= self.decay
-            np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - self.decay
-            sq += tmp
-            np.sqrt(sq, out=tmp)
-            tmp += self.eps
-            np.divide(g, tmp, out=tmp)
-            tmp *= self.lr
-            params[k] += tmp
+        (self.opt.step if self.fused else self.opt.step_numpy)(grads)
 
 
 class NumpyPCD:

@@ -160,8 +160,8 @@ def _rows_sum8(Wf, stride, o, idx, n_on):
 
 
 @njit_slp(cache=True, inline="always")
-def _rows_sum4(Wf, stride, o, idx, n_on):
-    s0 = s1 = s2 = s3 = 0.0
+def _rows_sum4(Wf, stride, o, idx, n_on, s0=0.0, s1=0.0, s2=0.0, s3=0.0):
+    # also the binary RBM's activations, whose sums start from the biases
     for j in range(n_on):
         b = np.uint64(idx[j]) * stride + o
         s0 += Wf[b]

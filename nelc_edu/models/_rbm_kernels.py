@@ -24,7 +24,7 @@ import numpy as np
 
 from .._numba import njit, njit_slp
 from .._rng_kernels import uniform
-from ._chain_kernels import on_indices
+from ._chain_kernels import _rows_sum4, _scatter_rows, on_indices
 from ._rbm_reference import EXP_TABLE, SIGMOID_FLOOR, TAYLOR
 
 __all__ = ["gibbs_kernel", "sigmoid_kernel", "rb_statistics_kernel", "update_kernel"]
@@ -33,7 +33,6 @@ _T = np.array(EXP_TABLE)  # a global array is frozen into the compiled code as a
 _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10 = TAYLOR
 _FLOOR = SIGMOID_FLOOR
 _ZMAX = 8.0 * SIGMOID_FLOOR
-_U1, _U2, _U3 = np.uint64(1), np.uint64(2), np.uint64(3)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -91,21 +90,12 @@ def _hidden_act(x, WTp, MP, cp, a, idx):
     n = on_indices(x, idx)
     stride = np.uint64(MP)
     for k0 in range(0, MP, 4):
-        o = np.uint64(k0)
-        s0 = cp[k0]
-        s1 = cp[k0 + 1]
-        s2 = cp[k0 + 2]
-        s3 = cp[k0 + 3]
-        for j in range(n):
-            r = np.uint64(idx[j]) * stride + o
-            s0 += WTp[r]
-            s1 += WTp[r + _U1]
-            s2 += WTp[r + _U2]
-            s3 += WTp[r + _U3]
-        a[k0] = s0
-        a[k0 + 1] = s1
-        a[k0 + 2] = s2
-        a[k0 + 3] = s3
+        s = _rows_sum4(WTp, stride, np.uint64(k0), idx, n,
+                       cp[k0], cp[k0 + 1], cp[k0 + 2], cp[k0 + 3])
+        a[k0] = s[0]
+        a[k0 + 1] = s[1]
+        a[k0 + 2] = s[2]
+        a[k0 + 3] = s[3]
     return n
 
 
@@ -163,25 +153,15 @@ def gibbs_kernel(X, H, W, WT, b, c, keys, counters, n_steps):
 def _accumulate(idx, n, q, w, gWTp, MP, gc, gb):
     """Add w * (q x^T, q, x) to the statistics; ``idx[:n]`` lists the ones of x.
 
-    ``gWTp`` is the flat (N, MP) padded transpose of gW; ``q`` has length >= MP (its padding
-    is never read into a real column).
+    ``gWTp`` is the flat (N, MP) padded transpose of gW; ``q`` (length MP, its padding
+    never reaches a real column) is overwritten by ``w * q``.
     """
     M = gc.shape[0]
     for k in range(M):
         gc[k] += w * q[k]
-    stride = np.uint64(MP)
-    for k0 in range(0, MP, 4):
-        o = np.uint64(k0)
-        v0 = w * q[k0]
-        v1 = w * q[k0 + 1]
-        v2 = w * q[k0 + 2]
-        v3 = w * q[k0 + 3]
-        for j in range(n):
-            r = np.uint64(idx[j]) * stride + o
-            gWTp[r] += v0
-            gWTp[r + _U1] += v1
-            gWTp[r + _U2] += v2
-            gWTp[r + _U3] += v3
+    for k in range(MP):
+        q[k] *= w  # q is scratch here: its weighted copy is what gets scattered
+    _scatter_rows(gWTp, MP, idx, n, q)
     for j in range(n):
         gb[idx[j]] += w
 
@@ -266,10 +246,10 @@ def update_kernel(X_data, X, H, W, b, c, keys, counters, n_steps, cd):
             n_on = _hidden_act(x, WTp, MP, cp, ah, idx)
             for k in range(MP):
                 q[k] = _sigmoid(ah[k])
-            _accumulate(idx, n_on, q, w_data, gWTp, MP, gc, gb)
             for k in range(M):
                 h[k] = 1 if uniform(key, t + np.uint64(k)) < q[k] else 0
             t += uM
+            _accumulate(idx, n_on, q, w_data, gWTp, MP, gc, gb)  # overwrites q: after the draw
         for _ in range(n_steps):
             _visible_act(h, W, b, ax)
             _sample(ax, x, key, t)
