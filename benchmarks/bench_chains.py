@@ -263,10 +263,15 @@ def bench_pcd(repeats, n_updates):
         X, source = load_data(N)
         W, c, U, b = model(N)
         rng = np.random.default_rng(2)
-        batches = [X[rng.choice(len(X), BATCH, replace=False)] for _ in range(n_updates)]
-        # The training path: TwoMatrixModel.pcd_gradient (batch check, then the unchecked
-        # fused kernel) on the model's live arrays.
+        batch_rows = [rng.choice(len(X), BATCH, replace=False) for _ in range(n_updates)]
+        batches = [X[r] for r in batch_rows]
+        # The training path: TwoMatrixModel.pcd_gradient_rows (the minibatch as row numbers
+        # into the data's active-pixel lists, made once, as nelc_edu.training.train does;
+        # then the unchecked fused kernel) on the model's live arrays.
         from nelc_edu.models import TwoMatrixModel
+        from nelc_edu.models.chains import ActiveRows
+
+        data = ActiveRows.from_dense(X)
 
         tm = TwoMatrixModel(W, c, U, b)
         p_nb = tm.params()
@@ -277,9 +282,9 @@ def bench_pcd(repeats, n_updates):
         chains_ref = PersistentChains.start(K, N, N_CHAINS, seed=3)
         npcd = NumpyPCD(N)
 
-        def run_numba(batches=batches):
-            for batch in batches:
-                g = tm.pcd_gradient(batch, chains)  # noqa: B023
+        def run_numba(batch_rows=batch_rows):
+            for rows in batch_rows:
+                g = tm.pcd_gradient_rows(data, rows, chains)  # noqa: B023
                 opt_nb.step(p_nb, g)  # noqa: B023
 
         def run_numpy(batches=batches):

@@ -338,6 +338,13 @@ def train(
     )
     chains = model.init_chains(n_chains, seed=_rng.kernel_seed(rng)) if method == "pcd" else None
     pcd_kw = {"k": cd_k} if method == "pcd" and cd_k != 1 else {}
+    # Models that can take minibatches as row numbers into the data's active-pixel lists
+    # (the two-matrix model) get them listed once here instead of once per update.
+    rows_data = None
+    if method == "pcd" and not pcd_kw and hasattr(model, "pcd_gradient_rows"):
+        from .models.chains import ActiveRows
+
+        rows_data = ActiveRows.from_dense(X)
 
     t0 = time.perf_counter()
 
@@ -361,11 +368,15 @@ def train(
             if pos + batch_size > X.shape[0]:
                 order = rng.permutation(X.shape[0])
                 pos = 0
-            batch = X[order[pos : pos + batch_size]]
+            batch_rows = order[pos : pos + batch_size]
             pos += batch_size
+            batch = X[batch_rows] if rows_data is None else None
             if method == "pcd":
                 try:
-                    grads = model.pcd_gradient(batch, chains, **pcd_kw)
+                    if rows_data is None:
+                        grads = model.pcd_gradient(batch, chains, **pcd_kw)
+                    else:
+                        grads = model.pcd_gradient_rows(rows_data, batch_rows, chains)
                 except ValueError as exc:
                     if "reducible" not in str(exc):
                         raise

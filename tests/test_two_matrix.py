@@ -357,3 +357,49 @@ def test_persistent_chain_gradient_agrees_with_exact_gradient():
     num = math.sqrt(sum(np.sum((avg[k] - exact[k]) ** 2) for k in exact))
     den = math.sqrt(sum(np.sum(exact[k] ** 2) for k in exact))
     assert num / den < 0.05, num / den
+
+
+# --------------------------------------------------------------------------- minibatches as rows
+def test_active_rows_list_the_ones_of_each_row():
+    from nelc_edu.models.chains import ActiveRows
+
+    X = (np.random.default_rng(4).random((9, 13)) < 0.3).astype(np.uint8)
+    X[2] = 0  # an empty row
+    rows = ActiveRows.from_dense(X)
+    assert rows.shape == (9, 13)
+    for r in range(9):
+        np.testing.assert_array_equal(
+            rows.indices[rows.indptr[r] : rows.indptr[r + 1]], np.flatnonzero(X[r])
+        )
+    with pytest.raises(ValueError, match="not binary"):
+        ActiveRows.from_dense(X * 2)
+
+
+def test_pcd_gradient_rows_equals_pcd_gradient_on_the_same_minibatch():
+    from nelc_edu.models.chains import ActiveRows
+
+    model = _random_model(4, 11, 21)
+    X = (np.random.default_rng(5).random((30, 11)) < 0.4).astype(np.uint8)
+    data = ActiveRows.from_dense(X)
+    ch_a, ch_b = model.init_chains(16, seed=3), model.init_chains(16, seed=3)
+    for rows in ([3, 1, 4, 1, 5], list(range(30)), [29]):
+        ga = model.pcd_gradient(X[rows], ch_a)
+        gb = model.pcd_gradient_rows(data, np.array(rows), ch_b)
+        for k in ga:
+            np.testing.assert_array_equal(ga[k], gb[k])
+    np.testing.assert_array_equal(ch_a.z, ch_b.z)
+
+
+@pytest.mark.parametrize(
+    "rows, msg", [([], "non-empty"), ([0.5], "row numbers"), ([30], r"\[0, 30\)"), ([-1], "lie in")]
+)
+def test_pcd_gradient_rows_rejects_bad_rows(rows, msg):
+    from nelc_edu.models.chains import ActiveRows
+
+    model = _random_model(3, 5, 22)
+    data = ActiveRows.from_dense(np.zeros((30, 5), dtype=np.uint8))
+    with pytest.raises(ValueError, match=msg):
+        model.pcd_gradient_rows(data, np.array(rows), model.init_chains(4, seed=0))
+    other = ActiveRows.from_dense(np.zeros((30, 6), dtype=np.uint8))
+    with pytest.raises(ValueError, match="N = 5"):
+        model.pcd_gradient_rows(other, np.array([0]), model.init_chains(4, seed=0))

@@ -647,11 +647,15 @@ def _scatter_rows(flat, KP, idx, n_on, vals):
 
 
 @njit_slp(cache=True, error_model="numpy")
-def two_matrix_terms_tables(batch, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on_chain, idx_all):
+def two_matrix_terms_tables(
+    d_indices, d_indptr, rows, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on_chain, idx_all
+):
     """:func:`two_matrix_terms` on the padded tables of :func:`pcd_tables`.
 
-    ``idx_all[s, :n_on_chain[s]]`` are the active pixels of the chains' ``x[s]`` (from
-    :func:`advance_tables`).
+    The minibatch is given by its active pixels: example ``n`` is data row ``r = rows[n]``,
+    whose ones are ``d_indices[d_indptr[r]:d_indptr[r + 1]]`` (in increasing order; see
+    :func:`dense_rows`). ``idx_all[s, :n_on_chain[s]]`` are the active pixels of the
+    chains' ``x[s]`` (from :func:`advance_tables`).
 
     Same sums in a faster order: the responsibilities' logits are the rows of ``UBp`` summed
     over the active pixels by :func:`encoder_logits`; the scatters into ``dU`` and ``dW.T``
@@ -659,9 +663,8 @@ def two_matrix_terms_tables(batch, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on
     """
     K, N = P.shape
     KP = UBp.shape[1]
-    B = batch.shape[0]
+    B = rows.shape[0]
     C = x.shape[0]
-    idx = np.empty(N, dtype=np.int64)
     dUp = np.zeros((N, KP))
     dWTp = np.zeros((N, KP))
     dUf = dUp.reshape(N * KP)
@@ -675,7 +678,9 @@ def two_matrix_terms_tables(batch, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on
         log_w[k] = np.log(pi[k]) + log1mp_sum[k]
     # ---- data term
     for n in range(B):
-        n_on = on_indices(batch[n], idx)
+        start = d_indptr[rows[n]]
+        n_on = d_indptr[rows[n] + 1] - start
+        idx = d_indices[start : start + n_on]
         encoder_logits(UBf, KP, log_w, idx, n_on, r)
         m = -np.inf
         for k in range(K):
@@ -734,15 +739,33 @@ def two_matrix_terms_tables(batch, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on
 
 
 @njit_slp(cache=True)
+def dense_rows(X):
+    """Active-pixel lists of the rows of ``X`` (n, N) uint8: ``(indices, indptr)`` (CSR).
+
+    The ones of row ``r`` are ``indices[indptr[r]:indptr[r + 1]]``, in increasing order.
+    """
+    n, N = X.shape
+    indices = np.empty(n * N + 1, dtype=np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for r in range(n):
+        start = indptr[r]
+        indptr[r + 1] = start + on_indices(X[r], indices[start : start + N])
+    return indices[: indptr[n]].copy(), indptr
+
+
+@njit_slp(cache=True)
 def two_matrix_pcd_step(
-    W, c, U, b, E, batch, z, z_prev, x, q, keys, step, n_on, T_running, visits, decay, T
+    W, c, U, b, E, d_indices, d_indptr, rows, z, z_prev, x, q, keys, step, n_on, T_running,
+    visits, decay, T,
 ):
     """The whole two-matrix PCD update after validation, in one call.
 
     :func:`pcd_tables`, :func:`advance_tables` (chains and ``T_running`` in place),
     :func:`stationary_fundamental` of ``T_running`` (or of ``T`` when it has rows) and
-    :func:`two_matrix_terms_tables`. Returns ``(ok, dW, dc, dU, db)``; ``ok`` False means
-    the latent chain looked reducible (the gradients are then empty).
+    :func:`two_matrix_terms_tables` on the minibatch ``rows`` of the data given as active
+    pixel lists ``(d_indices, d_indptr)`` (:func:`dense_rows`; the training loop lists a
+    dataset once, instead of once per minibatch). Returns ``(ok, dW, dc, dU, db)``; ``ok``
+    False means the latent chain looked reducible (the gradients are then empty).
     """
     UBp, WTp, P, thr, log1mp_sum = pcd_tables(W, U, b, E)
     idx_all = np.empty(x.shape, dtype=np.int64)
@@ -754,6 +777,6 @@ def two_matrix_pcd_step(
         K, N = W.shape
         return False, np.empty((0, N)), np.empty(0), np.empty((N, 0)), np.empty(0)
     dW, dc, dU, db = two_matrix_terms_tables(
-        batch, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on, idx_all
+        d_indices, d_indptr, rows, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on, idx_all
     )
     return True, dW, dc, dU, db

@@ -210,3 +210,41 @@ class TwoMatrixModel(LatentChainModel):
         return _chains._two_matrix_pcd_gradient_unchecked(
             self._W, self._c, self._U, self._b, batch, chains
         )
+
+    def pcd_gradient_rows(self, data, rows, chains) -> dict[str, np.ndarray]:
+        """:meth:`pcd_gradient` on the minibatch ``data[rows]``, listed once per dataset.
+
+        ``data`` is an :class:`~nelc_edu.models.chains.ActiveRows` of the training set and
+        ``rows`` the minibatch's row numbers: the same numbers as
+        ``pcd_gradient(X[rows], chains)``, without listing the minibatch's active pixels
+        again at every update (the training loop uses it).
+
+        Examples
+        --------
+        >>> from nelc_edu.models.chains import ActiveRows
+        >>> X = np.eye(4, dtype=np.uint8)
+        >>> model = TwoMatrixModel.random(2, 4, seed=0)
+        >>> chains = model.init_chains(8, seed=0)
+        >>> g = model.pcd_gradient_rows(ActiveRows.from_dense(X), [0, 2], chains)
+        >>> sorted(g)
+        ['U', 'W', 'b', 'c']
+        """
+        from . import chains as _chains
+
+        if not isinstance(data, _chains.ActiveRows) or data.shape[1] != self.N:
+            raise ValueError(
+                "data must be an ActiveRows of a dataset with N = "
+                f"{self.N} columns: ActiveRows.from_dense(X)."
+            )
+        rows = np.asarray(rows)
+        if rows.ndim != 1 or rows.size == 0 or rows.dtype.kind not in "iu":
+            raise ValueError(f"rows must be a non-empty 1-D array of row numbers; got {rows!r}.")
+        if rows.min() < 0 or rows.max() >= data.shape[0]:
+            raise ValueError(
+                f"rows must lie in [0, {data.shape[0]}) (the rows of data); got "
+                f"{rows.min()}..{rows.max()}."
+            )
+        return _chains._two_matrix_pcd_gradient_unchecked(
+            self._W, self._c, self._U, self._b, None, chains,
+            data=data, rows=rows.astype(np.int64, copy=False),
+        )
