@@ -108,13 +108,11 @@ def check_binary_data(X, name: str = "X", n_features: int | None = None) -> np.n
     else:
         binary = arr.dtype.kind == "b" or not np.any((arr != 0) & (arr != 1))
     if not binary:
-        bad = (arr != 0) & (arr != 1)
-        if np.any(bad):
-            vals = np.unique(arr[bad])[:5]
-            raise ValueError(
-                f"{name} is not binary: found value(s) {vals.tolist()} besides 0 and 1. "
-                "Binarize first, e.g. (X >= threshold).astype(np.uint8)."
-            )
+        vals = np.unique(arr[(arr != 0) & (arr != 1)])[:5]
+        raise ValueError(
+            f"{name} is not binary: found value(s) {vals.tolist()} besides 0 and 1. "
+            "Binarize first, e.g. (X >= threshold).astype(np.uint8)."
+        )
     return np.ascontiguousarray(arr, dtype=np.uint8)
 
 

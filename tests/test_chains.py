@@ -552,6 +552,7 @@ def test_exact_gradients_agree_with_the_model_classes():
 def test_unchecked_pcd_step_matches_numpy_reference():
     from nelc_edu.models import _chain_kernels as kern
     from nelc_edu.models.chains import (
+        ActiveRows,
         PersistentChains,
         _two_matrix_pcd_gradient_unchecked,
         stationary_and_fundamental,
@@ -566,7 +567,9 @@ def test_unchecked_pcd_step_matches_numpy_reference():
         ch_np = PersistentChains.start(K, N, 40, seed=1)
         for _ in range(4):
             X = (rng.random((25, N)) < 0.3).astype(np.uint8)
-            g_nb = _two_matrix_pcd_gradient_unchecked(W, c, U, b, X, ch_nb)
+            g_nb = _two_matrix_pcd_gradient_unchecked(
+                W, c, U, b, ActiveRows.from_dense(X), np.arange(len(X)), ch_nb
+            )
             g_np = two_matrix_pcd_gradient(W, c, U, b, X, ch_np, backend="numpy")
             assert np.array_equal(ch_nb.x, ch_np.x) and np.array_equal(ch_nb.z, ch_np.z)
             for key in g_np:
@@ -579,7 +582,11 @@ def test_unchecked_pcd_step_matches_numpy_reference():
 
 
 def test_unchecked_pcd_step_refuses_reducible_T():
-    from nelc_edu.models.chains import PersistentChains, _two_matrix_pcd_gradient_unchecked
+    from nelc_edu.models.chains import (
+        ActiveRows,
+        PersistentChains,
+        _two_matrix_pcd_gradient_unchecked,
+    )
 
     K, N = 3, 5
     ch = PersistentChains.start(K, N, 10, seed=0)
@@ -587,5 +594,5 @@ def test_unchecked_pcd_step_refuses_reducible_T():
     with pytest.raises(ValueError, match="reducible"):
         _two_matrix_pcd_gradient_unchecked(
             np.zeros((K, N)), np.zeros(K), np.zeros((N, K)), np.zeros(N),
-            np.zeros((2, N), dtype=np.uint8), ch, T=T,
+            ActiveRows.from_dense(np.zeros((2, N), dtype=np.uint8)), np.arange(2), ch, T=T,
         )

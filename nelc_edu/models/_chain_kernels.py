@@ -144,22 +144,6 @@ def _rows_sum12(Wf, stride, o, idx, n_on):
 
 
 @njit_slp(cache=True, inline="always")
-def _rows_sum8(Wf, stride, o, idx, n_on):
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    for j in range(n_on):
-        b = np.uint64(idx[j]) * stride + o
-        s0 += Wf[b]
-        s1 += Wf[b + _U1]
-        s2 += Wf[b + _U2]
-        s3 += Wf[b + _U3]
-        s4 += Wf[b + _U4]
-        s5 += Wf[b + _U5]
-        s6 += Wf[b + _U6]
-        s7 += Wf[b + _U7]
-    return (s0, s1, s2, s3, s4, s5, s6, s7)
-
-
-@njit_slp(cache=True, inline="always")
 def _rows_sum4(Wf, stride, o, idx, n_on, s0=0.0, s1=0.0, s2=0.0, s3=0.0):
     # also the binary RBM's activations, whose sums start from the biases
     for j in range(n_on):
@@ -177,7 +161,7 @@ def encoder_logits(Wf, KP, c, idx, n_on, q):
 
     ``Wf`` is ``WTp.reshape(-1)``, the C-contiguous (N, KP) rows of :func:`pad_columns`
     flattened once by the caller (a reshape per call would cost more than the sum at N = 64).
-    The sum runs over the ``n_on`` active pixels only, in blocks of 12 (then 8 or 4) columns
+    The sum runs over the ``n_on`` active pixels only, in blocks of 12 (then 4) columns
     kept in local variables; each column is summed in the order of ``idx``. (The NumPy
     reference uses ``x @ W.T``, whose order is BLAS's: the two agree to rounding, and the
     tests check that the latent states they sample are identical.)
@@ -191,17 +175,12 @@ def encoder_logits(Wf, KP, c, idx, n_on, q):
             if k0 + k < K:
                 q[k0 + k] = w12[k] + c[k0 + k]
         k0 += 12
-    if KP - k0 >= 8:
-        w8 = _rows_sum8(Wf, stride, np.uint64(k0), idx, n_on)
-        for k in range(8):
-            if k0 + k < K:
-                q[k0 + k] = w8[k] + c[k0 + k]
-        k0 += 8
-    if KP - k0 >= 4:
+    while k0 < KP:
         w4 = _rows_sum4(Wf, stride, np.uint64(k0), idx, n_on)
         for k in range(4):
             if k0 + k < K:
                 q[k0 + k] = w4[k] + c[k0 + k]
+        k0 += 4
 
 
 @njit_slp(cache=True, error_model="numpy", inline="always")
@@ -319,91 +298,6 @@ def advance(P, WT, c, z, z_prev, x, q, keys, step, n_on, T_running, visits, deca
 
 
 @njit_slp(cache=True)
-def two_matrix_terms(batch, UB, P, log1mp_sum, pi, Z, x, q, z_prev):
-    """Data term and stationary (two-step) term of the two-matrix log-likelihood gradient.
-
-    ``UB = U + b[:, None]`` (N, K) holds the decoder logits, ``P = sigmoid(UB.T)`` (K, N)
-    the decoder means and ``log1mp_sum[z] = sum_i log(1 - P[z, i])``; ``pi`` and ``Z`` are
-    the stationary distribution and fundamental matrix of the latent chain. Returns
-    ``dW (K, N), dc (K,), dU (N, K), db (N,)``: the data term uses the responsibilities
-    ``r(z|x) ~ pi_z p(x|z)`` of the minibatch, the stationary term the chains' last triples
-    ``(z_prev, x, q(.|x))`` and ``h = Z (rho / pi) - pi.h``. Accumulations run over the
-    active pixels only, along contiguous rows of length K.
-    """
-    K, N = P.shape
-    B = batch.shape[0]
-    C = x.shape[0]
-    idx = np.empty(N, dtype=np.int64)
-    dU = np.zeros((N, K))
-    dWT = np.zeros((N, K))
-    dc = np.zeros(K)
-    rho = np.zeros(K)
-    coef = np.empty(K)
-    r = np.empty(K)
-    log_w = np.log(pi) + log1mp_sum
-    # ---- data term: mean_x sum_z r(z|x) (x - s_z)
-    for n in range(B):
-        n_on = on_indices(batch[n], idx)
-        for k in range(K):
-            r[k] = log_w[k]
-        for j in range(n_on):
-            i = idx[j]
-            for k in range(K):
-                r[k] += UB[i, k]
-        m = -np.inf
-        for k in range(K):
-            if r[k] > m:
-                m = r[k]
-        tot = 0.0
-        for k in range(K):
-            r[k] = np.exp(r[k] - m)
-            tot += r[k]
-        for k in range(K):
-            r[k] /= tot * B
-            rho[k] += r[k]
-        for j in range(n_on):
-            i = idx[j]
-            for k in range(K):
-                dU[i, k] += r[k]
-    # ---- h = Z (rho / pi), centred: h - pi.h
-    h = np.zeros(K)
-    for k in range(K):
-        for j in range(K):
-            h[k] += Z[k, j] * (rho[j] / pi[j])
-    ph = 0.0
-    for k in range(K):
-        ph += pi[k] * h[k]
-    for k in range(K):
-        h[k] -= ph
-    # ---- stationary term over the chains' triples (z_prev, x, q(.|x))
-    G = np.zeros(K)  # (1/C) sum of H_s over chains with z_prev = z
-    for s in range(C):
-        n_on = on_indices(x[s], idx)
-        H = 0.0
-        for k in range(K):
-            H += q[s, k] * h[k]
-        zp = z_prev[s]
-        G[zp] += H / C
-        for k in range(K):
-            coef[k] = q[s, k] * (h[k] - H) / C
-            dc[k] += coef[k]
-        hc = H / C
-        for j in range(n_on):
-            i = idx[j]
-            dU[i, zp] += hc
-            for k in range(K):
-                dWT[i, k] += coef[k]
-    db = np.zeros(N)
-    for k in range(K):
-        G[k] += rho[k]
-    for i in range(N):
-        for k in range(K):
-            dU[i, k] -= G[k] * P[k, i]
-            db[i] += dU[i, k]
-    return np.ascontiguousarray(dWT.T), dc, dU, db
-
-
-@njit_slp(cache=True)
 def onehot_rbm_terms(batch, WT, c, x, q):
     """Positive minus negative phase of the one-hot RBM log-likelihood gradient.
 
@@ -461,7 +355,7 @@ def onehot_rbm_terms(batch, WT, c, x, q):
 # (:func:`nelc_edu.models.chains._two_matrix_pcd_gradient_unchecked`): one call per update
 # builds every per-update table from the parameters, advances the chains, computes pi and
 # Z and accumulates the gradient. Their NumPy twins are ``_decoder_parts`` +
-# ``stationary_and_fundamental`` + :func:`advance` + :func:`two_matrix_terms` of the
+# ``stationary_and_fundamental`` + :func:`advance` + ``two_matrix_terms`` of the
 # reference; the tests compare the two backends number for number.
 _LOG_CHUNK = 256  # factors (1 + e), e in (0, 1], multiplied before one log: < 2**256
 
@@ -622,8 +516,8 @@ def stationary_fundamental(T):
 
 
 @njit_slp(cache=True)
-def _scatter_rows(flat, KP, idx, n_on, vals):
-    """``dst[idx[j], :] += vals`` for ``j < n_on``, with ``flat = dst.reshape(-1)``.
+def _scatter_rows(flat, KP, idx, n_on, vals, w=1.0):
+    """``dst[idx[j], :] += w * vals`` for ``j < n_on``, with ``flat = dst.reshape(-1)``.
 
     ``dst`` is (N, KP), C-contiguous, ``KP % 4 == 0``.
 
@@ -634,10 +528,10 @@ def _scatter_rows(flat, KP, idx, n_on, vals):
     stride = np.uint64(KP)
     for k0 in range(0, KP, 4):
         o = np.uint64(k0)
-        v0 = vals[k0]
-        v1 = vals[k0 + 1]
-        v2 = vals[k0 + 2]
-        v3 = vals[k0 + 3]
+        v0 = w * vals[k0]  # w = 1.0 leaves vals' bits unchanged
+        v1 = w * vals[k0 + 1]
+        v2 = w * vals[k0 + 2]
+        v3 = w * vals[k0 + 3]
         for j in range(n_on):
             b = np.uint64(idx[j]) * stride + o
             flat[b] += v0
@@ -650,7 +544,8 @@ def _scatter_rows(flat, KP, idx, n_on, vals):
 def two_matrix_terms_tables(
     d_indices, d_indptr, rows, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on_chain, idx_all
 ):
-    """:func:`two_matrix_terms` on the padded tables of :func:`pcd_tables`.
+    """Data term and stationary (two-step) term of the two-matrix gradient, from the tables
+    of :func:`pcd_tables` (twin: ``_chains_reference.two_matrix_terms``).
 
     The minibatch is given by its active pixels: example ``n`` is data row ``r = rows[n]``,
     whose ones are ``d_indices[d_indptr[r]:d_indptr[r + 1]]`` (in increasing order; see
@@ -745,12 +640,16 @@ def dense_rows(X):
     The ones of row ``r`` are ``indices[indptr[r]:indptr[r + 1]]``, in increasing order.
     """
     n, N = X.shape
-    indices = np.empty(n * N + 1, dtype=np.int64)
     indptr = np.zeros(n + 1, dtype=np.int64)
     for r in range(n):
-        start = indptr[r]
-        indptr[r + 1] = start + on_indices(X[r], indices[start : start + N])
-    return indices[: indptr[n]].copy(), indptr
+        count = 0
+        for i in range(N):
+            count += np.int64(X[r, i])
+        indptr[r + 1] = indptr[r] + count
+    indices = np.empty(indptr[n] + N, dtype=np.int64)  # on_indices writes up to N past its start
+    for r in range(n):
+        on_indices(X[r], indices[indptr[r] : indptr[r] + N])
+    return indices[: indptr[n]], indptr
 
 
 @njit_slp(cache=True)

@@ -112,7 +112,7 @@ def advance(P, WT, c, z, z_prev, x, q, keys, step, n_on, T_running, visits, deca
 
 
 def two_matrix_terms(batch, UB, P, log1mp_sum, pi, Z, x, q, z_prev):
-    """Reference of :func:`._chain_kernels.two_matrix_terms`."""
+    """Reference of :func:`._chain_kernels.two_matrix_terms_tables` (dense minibatch, unpadded)."""
     K = P.shape[0]
     X = batch.astype(np.float64)
     Xc = x.astype(np.float64)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .._numba import njit, njit_slp
 from .._rng_kernels import uniform
-from ._chain_kernels import _rows_sum4, _scatter_rows, on_indices
+from ._chain_kernels import _rows_sum4, _scatter_rows, on_indices, pad_columns
 from ._rbm_reference import EXP_TABLE, SIGMOID_FLOOR, TAYLOR
 
 __all__ = ["gibbs_kernel", "sigmoid_kernel", "rb_statistics_kernel", "update_kernel"]
@@ -65,16 +65,12 @@ def sigmoid_kernel(a, out):
 
 @njit(cache=True)
 def _padded_rows(WT, c):
-    """``WT`` (N, M) and ``c`` (M,) with zero columns up to ``MP`` (a multiple of 4), flat."""
-    N, M = WT.shape
-    MP = (M + 3) // 4 * 4
-    WTp = np.zeros(N * MP)
-    for i in range(N):
-        for k in range(M):
-            WTp[i * MP + k] = WT[i, k]
+    """``pad_columns(WT)`` flattened, its width ``MP`` (a multiple of 4), and ``c`` padded."""
+    WTp = pad_columns(WT)
+    MP = WTp.shape[1]
     cp = np.zeros(MP)
-    cp[:M] = c
-    return WTp, MP, cp
+    cp[: c.shape[0]] = c
+    return WTp.reshape(WTp.size), MP, cp
 
 
 @njit_slp(cache=True, inline="always", error_model="numpy")
@@ -153,15 +149,13 @@ def gibbs_kernel(X, H, W, WT, b, c, keys, counters, n_steps):
 def _accumulate(idx, n, q, w, gWTp, MP, gc, gb):
     """Add w * (q x^T, q, x) to the statistics; ``idx[:n]`` lists the ones of x.
 
-    ``gWTp`` is the flat (N, MP) padded transpose of gW; ``q`` (length MP, its padding
-    never reaches a real column) is overwritten by ``w * q``.
+    ``gWTp`` is the flat (N, MP) padded transpose of gW; ``q`` has length MP (its padding
+    only reaches the padding columns).
     """
     M = gc.shape[0]
     for k in range(M):
         gc[k] += w * q[k]
-    for k in range(MP):
-        q[k] *= w  # q is scratch here: its weighted copy is what gets scattered
-    _scatter_rows(gWTp, MP, idx, n, q)
+    _scatter_rows(gWTp, MP, idx, n, q, w)
     for j in range(n):
         gb[idx[j]] += w
 
@@ -249,7 +243,7 @@ def update_kernel(X_data, X, H, W, b, c, keys, counters, n_steps, cd):
             for k in range(M):
                 h[k] = 1 if uniform(key, t + np.uint64(k)) < q[k] else 0
             t += uM
-            _accumulate(idx, n_on, q, w_data, gWTp, MP, gc, gb)  # overwrites q: after the draw
+            _accumulate(idx, n_on, q, w_data, gWTp, MP, gc, gb)
         for _ in range(n_steps):
             _visible_act(h, W, b, ax)
             _sample(ax, x, key, t)

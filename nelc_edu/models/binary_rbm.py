@@ -154,21 +154,6 @@ class RBMChains:
         return RBMChains(self.x.copy(), self.h.copy(), self.keys.copy(), self.counters.copy())
 
 
-def _check_batch(X, name: str, n_features: int) -> np.ndarray:
-    """:func:`check_binary_data`, with a fast path for a C-contiguous uint8 batch (hot loop)."""
-    if (
-        isinstance(X, np.ndarray)
-        and X.dtype == np.uint8
-        and X.ndim == 2
-        and X.shape[0] > 0
-        and X.shape[1] == n_features
-        and X.flags.c_contiguous
-        and X.max() <= 1
-    ):
-        return X
-    return check_binary_data(X, name, n_features=n_features)
-
-
 def _check_layer(layer: str) -> str:
     if layer not in _LAYERS:
         raise ValueError(f"layer must be 'visible' or 'hidden'; got {layer!r}.")
@@ -763,7 +748,7 @@ class BinaryRBM:
         >>> g["W"].shape, g["c"].shape, g["b"].shape
         ((2, 3), (2,), (3,))
         """
-        batch = _check_batch(batch, "batch", self.N)
+        batch = check_binary_data(batch, "batch", n_features=self.N)
         k = check_positive_int(k, "k")
         chains = self._new_chains(batch, kernel_seed(as_generator(seed)))
         return self._update(batch, chains, k, cd=True)
@@ -784,7 +769,7 @@ class BinaryRBM:
         >>> int(chains.counters[0])   # one step used N + M = 5 random numbers per chain
         5
         """
-        batch = _check_batch(batch, "batch", self.N)
+        batch = check_binary_data(batch, "batch", n_features=self.N)
         chains = self._check_chains(chains)
         k = check_positive_int(k, "k")
         return self._update(batch, chains, k, cd=False)

@@ -79,14 +79,6 @@ def _finite(a, name: str, shape: tuple) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def _batch(batch, N: int) -> np.ndarray:
-    # Fast path for the training loop: a uint8 array needs only a max() check.
-    if isinstance(batch, np.ndarray) and batch.dtype == np.uint8 and batch.ndim == 2:
-        if batch.shape[1] == N and batch.shape[0] > 0 and batch.max() <= 1:
-            return np.ascontiguousarray(batch)
-    return check_binary_data(batch, "batch", n_features=N)
-
-
 def _decoder_parts(UB: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Decoder means and log-normaliser from the logits ``UB = U + b[:, None]`` (N, K).
 
@@ -472,11 +464,13 @@ def two_matrix_pcd_gradient(
     U = _finite(U, "U", (N, K))
     b = _finite(b, "b", (N,))
     chains._check(K, N)
-    batch = _batch(batch, N)
+    batch = check_binary_data(batch, "batch", n_features=N)
     mod = _backend_module(backend)
     T = None if T is None else _finite(T, "T", (K, K))
     if backend == "numba":
-        return _two_matrix_pcd_gradient_unchecked(W, c, U, b, batch, chains, T=T)
+        return _two_matrix_pcd_gradient_unchecked(
+            W, c, U, b, ActiveRows._from_checked(batch), _all_rows(batch), chains, T=T
+        )
     UB = U + b[:, None]  # decoder logits, (N, K)
     P, log1mp_sum = _decoder_parts(UB)
     chains._advance(P, np.ascontiguousarray(W.T), c, mod)
@@ -496,6 +490,10 @@ _REDUCIBLE = (
     "happens when some latent state is never reached: use more chains, or check "
     "the weights for extreme values."
 )
+
+
+def _all_rows(batch: np.ndarray) -> np.ndarray:
+    return np.arange(batch.shape[0], dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -521,9 +519,13 @@ class ActiveRows:
     @classmethod
     def from_dense(cls, X) -> ActiveRows:
         """List the active pixels of a binary matrix (validated here)."""
+        return cls._from_checked(check_binary_data(X, "X"))
+
+    @classmethod
+    def _from_checked(cls, X: np.ndarray) -> ActiveRows:
+        """:meth:`from_dense` of a C-contiguous uint8 0/1 matrix the caller has checked."""
         from . import _chain_kernels as kern
 
-        X = check_binary_data(X, "X")
         indices, indptr = kern.dense_rows(X)
         return cls(indices, indptr, (int(X.shape[0]), int(X.shape[1])))
 
@@ -533,38 +535,31 @@ def _two_matrix_pcd_gradient_unchecked(
     c: np.ndarray,
     U: np.ndarray,
     b: np.ndarray,
-    batch: np.ndarray | None,
+    data: ActiveRows,
+    rows: np.ndarray,
     chains: PersistentChains,
     *,
     T: np.ndarray | None = None,
-    data: ActiveRows | None = None,
-    rows: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """:func:`two_matrix_pcd_gradient` (Numba backend) without the input validation.
 
-    For the training loop (:meth:`TwoMatrixModel.pcd_gradient`), whose parameters are the
-    model's validated, C-contiguous float64 arrays and whose minibatch is a C-contiguous
-    uint8 0/1 array already checked by the caller, or (``batch=None``) the rows ``rows``
-    (int64) of ``data``, whose bounds the caller has checked. Only the cheap shape check of
-    the chains is kept. One NumPy call (the vectorised ``exp`` of the decoder logits) and
-    one fused kernel (:func:`._chain_kernels.two_matrix_pcd_step`) per update. Passing
-    anything else is undefined behaviour: use the public function.
+    For the training loop (:meth:`TwoMatrixModel.pcd_gradient_rows`) and the checked entry
+    points: the parameters are validated, C-contiguous float64 arrays, and the minibatch is
+    the rows ``rows`` (int64, within bounds) of ``data``. Only the cheap shape check of the
+    chains is kept. One NumPy call (the vectorised ``exp`` of the decoder logits) and one
+    fused kernel (:func:`._chain_kernels.two_matrix_pcd_step`) per update. Passing anything
+    else is undefined behaviour: use the public function.
     """
     from . import _chain_kernels as kern
 
     K, N = W.shape
     chains._check(K, N)
-    if batch is not None:
-        d_indices, d_indptr = kern.dense_rows(batch)
-        rows = np.arange(batch.shape[0], dtype=np.int64)
-    else:
-        d_indices, d_indptr = data.indices, data.indptr
     E = U + b[:, None]
     np.abs(E, out=E)
     np.negative(E, out=E)
     np.exp(E, out=E)
     ok, dW, dc, dU, db = kern.two_matrix_pcd_step(
-        W, c, U, b, E, d_indices, d_indptr, rows, chains.z, chains.z_prev, chains.x,
+        W, c, U, b, E, data.indices, data.indptr, rows, chains.z, chains.z_prev, chains.x,
         chains.q, chains.keys, chains.step, chains.n_on, chains.T_running, chains.visits,
         chains.decay, _NO_T if T is None else T,
     )
@@ -603,7 +598,7 @@ def onehot_rbm_pcd_gradient(
     c = _finite(c, "c", (K,))
     b = _finite(b, "b", (N,))
     chains._check(K, N)
-    batch = _batch(batch, N)
+    batch = check_binary_data(batch, "batch", n_features=N)
     mod = _backend_module(backend)
     P, _ = _decoder_parts(W.T + b[:, None])
     WT = np.ascontiguousarray(W.T)

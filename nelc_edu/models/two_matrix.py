@@ -208,7 +208,8 @@ class TwoMatrixModel(LatentChainModel):
         # The parameters are this model's validated arrays and the batch is checked above:
         # the training loop takes the unchecked fast path (same numbers as the public one).
         return _chains._two_matrix_pcd_gradient_unchecked(
-            self._W, self._c, self._U, self._b, batch, chains
+            self._W, self._c, self._U, self._b, _chains.ActiveRows._from_checked(batch),
+            _chains._all_rows(batch), chains,
         )
 
     def pcd_gradient_rows(self, data, rows, chains) -> dict[str, np.ndarray]:
@@ -245,6 +246,5 @@ class TwoMatrixModel(LatentChainModel):
                 f"{rows.min()}..{rows.max()}."
             )
         return _chains._two_matrix_pcd_gradient_unchecked(
-            self._W, self._c, self._U, self._b, None, chains,
-            data=data, rows=rows.astype(np.int64, copy=False),
+            self._W, self._c, self._U, self._b, data, rows.astype(np.int64, copy=False), chains
         )
