@@ -45,6 +45,9 @@ every machine, since only IEEE additions, multiplications and table look-ups are
 
 from __future__ import annotations
 
+from . import _numba  # noqa: F401  (points NUMBA_CACHE_DIR somewhere writable first)
+
+# isort: split
 from decimal import Decimal, localcontext
 
 import numpy as np
@@ -53,8 +56,6 @@ from llvmlite import ir
 from numba import types
 from numba.core import cgutils, errors
 from numba.extending import intrinsic, register_jitable
-
-from . import _numba  # noqa: F401  (points NUMBA_CACHE_DIR somewhere writable first)
 
 
 def _host_has_compress() -> bool:

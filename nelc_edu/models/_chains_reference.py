@@ -15,8 +15,10 @@ pixel ``j`` the uniform ``(r >> 33) * 2**-31`` and pixel ``M + j`` (when ``< N``
 CDF.
 
 Floating-point sums are not always taken in the same order as in the kernels (``x @ W.T``
-here, a running sum over active pixels there), so a latent draw can differ only if the
-uniform falls within a rounding error (about 1e-16) of a cumulative-probability boundary.
+here, a running sum over active pixels there), and the kernels' ``exp`` is their own
+(:func:`nelc_edu._simd.exp`, within 1 ulp of ``np.exp``), so a latent draw can differ only
+if the uniform falls within a rounding error (about 1e-16) of a cumulative-probability
+boundary.
 """
 
 from __future__ import annotations
