@@ -50,6 +50,10 @@ from nelc_edu.training import RMSprop as TrainingRMSprop  # noqa: E402
 K = 10
 N_CHAINS = 100
 BATCH = 100
+# N: (target M chain steps/s per core, NumPy M steps/s on the core where it was set), from
+# ../shared/RECIPES.md: one NumPy step took 2.4 us at N = 784 and 0.37 us at N = 64 there
+STEP_TARGETS = {784: (1.5, 1 / 2.4), 64: (8.0, 1 / 0.37)}
+PCD_TARGET = 3.0  # speed-up of the Numba PCD step over the NumPy one, MNIST-5k
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -326,12 +330,22 @@ def main(argv=None):
     print("\n(a) chain steps per second (M steps/s)")
     print(f"{'N':>5} {'mean P':>7} {'NumPy':>8} " + " ".join(
         f"{'Numba x' + str(n):>9} {'ratio':>6}" for n in thread_counts()))
-    for N, rate, pmean in bench_steps(repeats):
+    steps = bench_steps(repeats)
+    for N, rate, pmean in steps:
         cells = " ".join(
             f"{rate[f'numba x{n}']:9.2f} {rate[f'numba x{n}'] / rate['numpy']:5.1f}x"
             for n in thread_counts()
         )
         print(f"{N:5d} {pmean:7.3f} {rate['numpy']:8.2f} {cells}")
+    print("    per-core targets, set on the AMD Zen 5 core of RECIPES.md, as multiples of the")
+    print("    NumPy step measured there (the same code runs at a different speed on each CPU):")
+    for N, rate, _ in steps:
+        target, numpy_there = STEP_TARGETS[N]
+        need = target / numpy_there
+        got = rate["numba x1"] / rate["numpy"]
+        verdict = "met" if got >= need else "NOT met"
+        print(f"    N = {N}: {target:g} M/s there = {need:.1f}x NumPy ({numpy_there:.2f} M/s); "
+              f"here 1 thread {got:.1f}x NumPy = {rate['numba x1']:.2f} M/s: {verdict}")
 
     print("\n(b) floor of the work per step (1 thread): N uniforms + dense K x N dot product")
     print(f"{'N':>5} {'rng us':>8} {'dot us':>8} {'floor M steps/s':>16}")
@@ -347,6 +361,11 @@ def main(argv=None):
             for n in thread_counts()
         )
         print(f"{N:5d} {source:>16} {per['numpy']:8.1f} {per['reference']:10.1f} {cells}")
+        if N == 784:
+            got = per["numpy"] / per["numba x1"]
+            verdict = "met" if got >= PCD_TARGET else "NOT met"
+            print(f"    target on MNIST-5k: {PCD_TARGET:g}x NumPy on one core: {got:.1f}x, "
+                  f"{verdict}")
 
 
 if __name__ == "__main__":
