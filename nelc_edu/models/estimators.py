@@ -139,6 +139,11 @@ class EntropyProductionEstimate(NamedTuple):
         times this is a measured current.
     n_samples : int
         Visible samples per latent state in the pooled estimate (n_samples * n_replicates).
+    T : numpy.ndarray
+        The pooled estimate ``T_hat`` itself (K, K), the mean of the replicates'.
+    replicate_T : numpy.ndarray
+        Each replicate's ``T_hat`` (n_replicates, K, K): for standard errors of other
+        functions of T computed the same way (for example currents with a known pi).
     """
 
     sigma: float
@@ -147,6 +152,8 @@ class EntropyProductionEstimate(NamedTuple):
     currents: np.ndarray
     current_se: np.ndarray
     n_samples: int
+    T: np.ndarray
+    replicate_T: np.ndarray
 
 
 def entropy_production_with_floor(
@@ -188,12 +195,13 @@ def entropy_production_with_floor(
     S = check_positive_int(n_samples, "n_samples")
     R = check_positive_int(n_replicates, "n_replicates", minimum=2)
     rng = as_generator(seed)
-    log_Ts, sigmas, currents = [], [], []
+    log_Ts, Ts, sigmas, currents = [], [], [], []
     for _ in range(R):
         log_T = model._log_transition_matrix(stratified_samples(model, S, rng))
         T = model._linear_T(log_T)
         pi = model._stationary_from_T(T, "mc")
         log_Ts.append(log_T)
+        Ts.append(T)
         sigmas.append(entropy_production_from_log_T(log_T, pi))
         currents.append(markov.probability_currents(T, pi))
     log_T = logsumexp(np.stack(log_Ts), axis=0) - math.log(R)
@@ -214,6 +222,8 @@ def entropy_production_with_floor(
         currents=J,
         current_se=J_se,
         n_samples=S * R,
+        T=T,
+        replicate_T=np.stack(Ts),
     )
 
 
