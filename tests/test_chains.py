@@ -120,7 +120,7 @@ def finite_difference(f, params, eps=1e-6):
 @pytest.mark.parametrize(
     "K, N, C, n_steps, burn_in, thin",
     [(3, 5, 7, 12, 0, 1), (2, 1, 3, 9, 4, 3), (10, 64, 20, 11, 2, 2), (4, 33, 5, 7, 1, 7),
-     (7, 20, 6, 5, 1, 1), (14, 12, 4, 6, 0, 2), (25, 9, 3, 4, 0, 1)],
+     (7, 20, 6, 5, 1, 1), (14, 12, 4, 6, 0, 2), (25, 9, 3, 4, 0, 1), (10, 150, 6, 5, 1, 1)],
 )
 def test_run_chains_numba_equals_numpy(K, N, C, n_steps, burn_in, thin):
     W, c, U, b = random_model(K, N, seed=K * N)

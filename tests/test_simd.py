@@ -108,3 +108,39 @@ def test_compress_refuses_a_non_contiguous_row():
     x = np.zeros((32, 2), dtype=np.uint8)[:, 0]
     with pytest.raises(TypingError, match="C-contiguous"):
         _compress_all(x, np.empty(32, dtype=np.int64))
+
+
+def test_kernels_without_avx512_give_the_same_chains(tmp_path):
+    """The scalar listing path (every CPU without AVX-512) runs the same chains.
+
+    In a subprocess with its own Numba cache, ``HAS_COMPRESS`` is switched off before the
+    kernels are compiled; their trajectories must equal the NumPy reference's.
+    """
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import numpy as np
+import nelc_edu._simd as simd
+simd.HAS_COMPRESS = False
+from nelc_edu.models import _chain_kernels as kern
+from nelc_edu.models.chains import decoder_probs, run_chains
+assert kern.HAS_COMPRESS is False
+rng = np.random.default_rng(5)
+K, N = 10, 150
+W, c = rng.normal(0, 1, (K, N)), rng.normal(0, 0.5, K)
+U, b = rng.normal(0, 1, (N, K)), rng.normal(0, 0.5, N)
+P = decoder_probs(U, b)
+z0 = np.arange(6) % K
+a = run_chains(P, W, c, z0, 3, 8, record_visible=True)
+r = run_chains(P, W, c, z0, 3, 8, record_visible=True, backend="numpy")
+for u, v in zip(a, r, strict=True):
+    np.testing.assert_array_equal(u, v)
+print("ok")
+"""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
