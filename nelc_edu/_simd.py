@@ -125,17 +125,17 @@ def compress16(typingctx, x, start, idx, n):
         compress = cgutils.get_or_insert_function(
             builder.module,
             ir.FunctionType(v_i32, [v_i32, v_i1, v_i32]),
-            "llvm.experimental.vector.compress.v16i32",
+            f"llvm.experimental.vector.compress.v{LANES}i32",
         )
         packed = builder.call(compress, [lanes, mask, ir.Constant(v_i32, None)])
         dst = builder.bitcast(builder.gep(idx_arr.data, [n_val]), v_i64.as_pointer())
         builder.store(builder.sext(packed, v_i64), dst, align=8)
         # n + popcount(mask)
-        i16 = ir.IntType(LANES)
+        bits = ir.IntType(LANES)
         popcount = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(i16, [i16]), "llvm.ctpop.i16"
+            builder.module, ir.FunctionType(bits, [bits]), f"llvm.ctpop.i{LANES}"
         )
-        count = builder.call(popcount, [builder.bitcast(mask, i16)])
+        count = builder.call(popcount, [builder.bitcast(mask, bits)])
         return builder.add(n_val, builder.zext(count, i64))
 
     return sig, codegen

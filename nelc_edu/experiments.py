@@ -279,8 +279,7 @@ def diagnose(
         # understate the noise of J(T_hat, P(z)), and a near-frozen RBM showed spurious
         # "significant" currents in 15-40% of diagnoses (two or more edges above 3 se).
         pi = model.latent_marginal()
-        J_reps = np.stack([markov.probability_currents(t, pi) for t in est.replicate_T])
-        current_se = np.std(J_reps, axis=0, ddof=1) / math.sqrt(J_reps.shape[0])
+        current_se = est.current_se_given(pi)
     else:
         pi = markov.stationary_distribution(T)
     # exact given pi: log p(x) = log sum_z pi_z p(x|z) (for the RBM, its mixture likelihood)

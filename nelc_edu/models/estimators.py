@@ -155,6 +155,36 @@ class EntropyProductionEstimate(NamedTuple):
     T: np.ndarray
     replicate_T: np.ndarray
 
+    def current_se_given(self, pi: np.ndarray) -> np.ndarray:
+        """Standard errors of the currents ``J(T, pi)`` of the pooled ``T`` with a known ``pi``.
+
+        :attr:`current_se` is the error of the currents with ``pi`` solved from ``T`` (each
+        replicate's from its own ``T``); with a ``pi`` known in advance (the exact Boltzmann
+        marginal of a tied model) the currents ``pi_i T_ij - pi_j T_ji`` have other errors,
+        estimated here from the same replicates with that ``pi``.
+
+        Examples
+        --------
+        >>> from nelc_edu import markov
+        >>> from nelc_edu.models import OneHotRBM
+        >>> rbm = OneHotRBM.random(4, 8, scale=1.0, seed=0)
+        >>> est = entropy_production_with_floor(rbm, n_samples=300, n_replicates=4, seed=0)
+        >>> pi = rbm.latent_marginal()
+        >>> J = markov.probability_currents(est.T, pi)
+        >>> bool(np.all(np.abs(J) < 5 * est.current_se_given(pi) + 1e-15))  # reversible
+        True
+        """
+        from .. import markov
+
+        pi = np.asarray(pi, dtype=np.float64)
+        return _standard_error([markov.probability_currents(t, pi) for t in self.replicate_T])
+
+
+def _standard_error(values) -> np.ndarray:
+    """Standard error of the mean of independent replicate estimates (stacked on axis 0)."""
+    values = np.stack(values)
+    return np.std(values, axis=0, ddof=1) / math.sqrt(values.shape[0])
+
 
 def entropy_production_with_floor(
     model: LatentChainModel,
@@ -209,7 +239,7 @@ def entropy_production_with_floor(
     pi = model._stationary_from_T(T, "mc")
     sigma = entropy_production_from_log_T(log_T, pi)
     J = markov.probability_currents(T, pi)
-    J_se = np.std(np.stack(currents), axis=0, ddof=1) / math.sqrt(R)
+    J_se = _standard_error(currents)
     F = pi[:, None] * T
     F_bar = 0.5 * (F + F.T)
     iu, ju = np.triu_indices(model.K, k=1)
