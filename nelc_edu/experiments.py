@@ -122,6 +122,13 @@ class RunSettings:
         Class-histogram protocol: chains from uniformly random latent states.
     heldout_fraction : float
         Fraction of the data held out for the held-out log-likelihood.
+    tie_penalty : float
+        Two-matrix model only: the reversibility dial lambda >= 0, a penalty
+        ``-(lambda/2) sum (U - W.T)^2`` added to the objective (0: the free model; large: the
+        decoder pinned to the encoder, a near-RBM trained by the two-step rule).
+    stationary_term : {"exact", "one_step"}
+        Two-matrix model only: ``"one_step"`` trains with the truncated gradient
+        ``h = rho / pi - 1`` instead of ``h = Z (rho / pi)``.
     """
 
     kind: str = "two_matrix"
@@ -140,6 +147,8 @@ class RunSettings:
     kl_burn_in: int = 200
     kl_steps: int = 200
     heldout_fraction: float = 0.2
+    tie_penalty: float = 0.0
+    stationary_term: str = "exact"
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -151,6 +160,19 @@ class RunSettings:
         check_n_latent(self.K)
         if not 0 < self.heldout_fraction < 1:
             raise ValueError(f"heldout_fraction must be in (0, 1); got {self.heldout_fraction}.")
+        if not (isinstance(self.tie_penalty, (int, float)) and math.isfinite(self.tie_penalty)
+                and self.tie_penalty >= 0):
+            raise ValueError(f"tie_penalty must be a number >= 0; got {self.tie_penalty!r}.")
+        self.tie_penalty = float(self.tie_penalty)
+        from .models.chains import check_stationary_term
+
+        check_stationary_term(self.stationary_term)
+        if self.kind != "two_matrix" and (self.tie_penalty > 0 or self.stationary_term != "exact"):
+            raise ValueError(
+                f"tie_penalty and stationary_term apply to kind='two_matrix' only; got "
+                f"kind={self.kind!r} with tie_penalty={self.tie_penalty}, "
+                f"stationary_term={self.stationary_term!r}."
+            )
 
     @property
     def method(self) -> str:
@@ -399,6 +421,8 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
         seed=np.random.default_rng(seeds[2]),
         progress=progress,
         desc=KIND_LABELS[s.kind],
+        tie_penalty=s.tie_penalty,
+        stationary_term=s.stationary_term,
     )
     final = diagnose(model, X_tr, X_held, n_samples=4 * s.diag_samples,
                      n_replicates=s.diag_replicates, seed=np.random.default_rng(seeds[3]))

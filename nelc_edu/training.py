@@ -246,6 +246,8 @@ def train(
     seed=None,
     progress: bool = True,
     desc: str | None = None,
+    tie_penalty: float = 0.0,
+    stationary_term: str = "exact",
 ) -> TrainingHistory:
     """Train ``model`` on binary data ``X`` in place by RMSprop gradient ascent.
 
@@ -278,6 +280,13 @@ def train(
         Seeds the minibatch order and the chains; same seed, same run.
     progress : bool
         Show a progress bar (tqdm: a widget in Jupyter, text in a terminal).
+    tie_penalty : float
+        Two-matrix model only: ascend the log-likelihood plus
+        ``-(tie_penalty / 2) * sum (U - W.T)^2`` (:meth:`TwoMatrixModel.tie_penalty`), the
+        reversibility dial (0: the free model; large: a near-RBM).
+    stationary_term : {"exact", "one_step"}
+        Two-matrix model only: ``"one_step"`` trains with the truncated rule
+        ``h = rho / pi - 1`` instead of ``h = Z (rho / pi)``.
 
     Returns
     -------
@@ -318,6 +327,20 @@ def train(
         checkpoint_every = max(1, n_updates // 10)
     checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
     batch_size = min(batch_size, X.shape[0])
+    tie_penalty = float(tie_penalty)
+    if not (tie_penalty >= 0 and math.isfinite(tie_penalty)):
+        raise ValueError(f"tie_penalty must be a finite number >= 0; got {tie_penalty!r}.")
+    two_matrix_only = {}
+    if tie_penalty > 0 or stationary_term != "exact":
+        if not hasattr(model, "tie_penalty"):
+            raise ValueError(
+                "tie_penalty and stationary_term apply to the two-matrix model only; got a "
+                f"{type(model).__name__}. Leave them at 0 and 'exact'."
+            )
+        from .models.chains import check_stationary_term
+
+        check_stationary_term(stationary_term)
+        two_matrix_only = {"stationary_term": stationary_term}
 
     rng = _rng.as_generator(seed)
     opt = RMSprop(params, learning_rate=learning_rate, decay=decay, eps=eps)
@@ -334,10 +357,14 @@ def train(
             learning_rate=float(learning_rate),
             decay=float(decay),
             n_train=int(X.shape[0]),
+            tie_penalty=tie_penalty,
+            stationary_term=stationary_term,
         ),
     )
     chains = model.init_chains(n_chains, seed=_rng.kernel_seed(rng)) if method == "pcd" else None
     pcd_kw = {"k": cd_k} if method == "pcd" and cd_k != 1 else {}
+    if method == "cd" and two_matrix_only:
+        raise ValueError("stationary_term applies to the 'pcd' and 'exact' methods only.")
     # Models that can take minibatches as row numbers into the data's active-pixel lists
     # (the two-matrix model) get them listed once here instead of once per update.
     rows_data = None
@@ -374,9 +401,11 @@ def train(
             if method == "pcd":
                 try:
                     if rows_data is None:
-                        grads = model.pcd_gradient(batch, chains, **pcd_kw)
+                        grads = model.pcd_gradient(batch, chains, **pcd_kw, **two_matrix_only)
                     else:
-                        grads = model.pcd_gradient_rows(rows_data, batch_rows, chains)
+                        grads = model.pcd_gradient_rows(
+                            rows_data, batch_rows, chains, **two_matrix_only
+                        )
                 except ValueError as exc:
                     if "reducible" not in str(exc):
                         raise
@@ -391,7 +420,10 @@ def train(
             elif method == "cd":
                 grads = model.cd_gradient(batch, k=cd_k, seed=rng)
             else:
-                grads = model.gradient(batch)
+                grads = model.gradient(batch, **two_matrix_only)
+            if tie_penalty > 0:
+                for name, g in model.tie_penalty(tie_penalty)[1].items():
+                    grads[name] = grads[name] + g
             _check_finite(grads, "the gradient of", step, history)
             opt.step(grads)
             _check_finite(params, "parameter", step, history)

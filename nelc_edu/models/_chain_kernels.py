@@ -716,6 +716,7 @@ def two_matrix_pcd_step(
     visits,
     decay,
     T,
+    one_step,
 ):
     """The whole two-matrix PCD update after validation, in one call.
 
@@ -723,8 +724,10 @@ def two_matrix_pcd_step(
     :func:`stationary_fundamental` of ``T_running`` (or of ``T`` when it has rows) and
     :func:`two_matrix_terms_tables` on the minibatch ``rows`` of the data given as active
     pixel lists ``(d_indices, d_indptr)`` (:func:`dense_rows`; the training loop lists a
-    dataset once, instead of once per minibatch). Returns ``(ok, dW, dc, dU, db)``; ``ok``
-    False means the latent chain looked reducible (the gradients are then empty).
+    dataset once, instead of once per minibatch). With ``one_step`` the fundamental matrix
+    is replaced by the identity, so that ``h = rho / pi - 1`` (the truncated rule). Returns
+    ``(ok, dW, dc, dU, db)``; ``ok`` False means the latent chain looked reducible (the
+    gradients are then empty).
     """
     UBp, WTp, P, thr, log1mp_sum = pcd_tables(W, U, b, E)
     idx_all = np.empty(x.shape, dtype=np.int64)
@@ -735,6 +738,8 @@ def two_matrix_pcd_step(
     if not ok:
         K, N = W.shape
         return False, np.empty((0, N)), np.empty(0), np.empty((N, 0)), np.empty(0)
+    if one_step:
+        Z = np.eye(W.shape[0])
     dW, dc, dU, db = two_matrix_terms_tables(
         d_indices, d_indptr, rows, UBp, P, log1mp_sum, pi, Z, x, q, z_prev, n_on, idx_all
     )

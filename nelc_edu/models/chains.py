@@ -51,6 +51,8 @@ __all__ = [
     "decoder_probs",
     "onehot_rbm_pcd_gradient",
     "run_chains",
+    "STATIONARY_TERMS",
+    "check_stationary_term",
     "stationary_and_fundamental",
     "two_matrix_pcd_gradient",
 ]
@@ -412,8 +414,31 @@ class PersistentChains:
 
 
 # ----------------------------------------------------------------------------- gradients
+#: How the stationary (two-step) term weighs the last triples: ``"exact"`` uses
+#: ``h = Z (rho / pi)`` (Z the fundamental matrix), ``"one_step"`` its first term only,
+#: ``h = rho / pi - 1`` (the series ``Z = I + (T - 1 pi) + (T - 1 pi)^2 + ...`` cut after I).
+STATIONARY_TERMS = ("exact", "one_step")
+
+
+def check_stationary_term(stationary_term: str) -> bool:
+    """Validate ``stationary_term``; return True for the truncated (one-step) rule.
+
+    Examples
+    --------
+    >>> check_stationary_term("exact"), check_stationary_term("one_step")
+    (False, True)
+    """
+    if stationary_term not in STATIONARY_TERMS:
+        raise ValueError(
+            f"stationary_term must be one of {STATIONARY_TERMS} ('exact': h = Z (rho/pi); "
+            f"'one_step': h = rho/pi - 1); got {stationary_term!r}."
+        )
+    return stationary_term == "one_step"
+
+
 def two_matrix_pcd_gradient(
-    W, c, U, b, batch, chains: PersistentChains, *, T=None, backend: Backend = "numba"
+    W, c, U, b, batch, chains: PersistentChains, *, T=None, backend: Backend = "numba",
+    stationary_term: str = "exact",
 ) -> dict[str, np.ndarray]:
     """Persistent-chain estimate of the two-matrix log-likelihood gradient (ascent).
 
@@ -440,6 +465,9 @@ def two_matrix_pcd_gradient(
         Use this latent transition matrix instead of ``chains.T_running`` (e.g. the exact
         one, to study the estimator). ``chains.T_running`` is updated either way.
     backend : {"numba", "numpy"}
+    stationary_term : {"exact", "one_step"}
+        ``"exact"``: ``h = Z (rho / pi)``; ``"one_step"``: the truncated rule
+        ``h = rho / pi - 1`` (see :data:`STATIONARY_TERMS`).
 
     Returns
     -------
@@ -466,16 +494,20 @@ def two_matrix_pcd_gradient(
     chains._check(K, N)
     batch = check_binary_data(batch, "batch", n_features=N)
     mod = _backend_module(backend)
+    one_step = check_stationary_term(stationary_term)
     T = None if T is None else _finite(T, "T", (K, K))
     if backend == "numba":
         return _two_matrix_pcd_gradient_unchecked(
-            W, c, U, b, ActiveRows._from_checked(batch), _all_rows(batch), chains, T=T
+            W, c, U, b, ActiveRows._from_checked(batch), _all_rows(batch), chains, T=T,
+            one_step=one_step,
         )
     UB = U + b[:, None]  # decoder logits, (N, K)
     P, log1mp_sum = _decoder_parts(UB)
     chains._advance(P, np.ascontiguousarray(W.T), c, mod)
     T_used = chains.T_running if T is None else T
     pi, Z = stationary_and_fundamental(T_used)
+    if one_step:
+        Z = np.eye(K)
     dW, dc, dU, db = mod.two_matrix_terms(
         batch, UB, P, log1mp_sum, pi, Z, chains.x, chains.q, chains.z_prev
     )
@@ -540,6 +572,7 @@ def _two_matrix_pcd_gradient_unchecked(
     chains: PersistentChains,
     *,
     T: np.ndarray | None = None,
+    one_step: bool = False,
 ) -> dict[str, np.ndarray]:
     """:func:`two_matrix_pcd_gradient` (Numba backend) without the input validation.
 
@@ -561,7 +594,7 @@ def _two_matrix_pcd_gradient_unchecked(
     ok, dW, dc, dU, db = kern.two_matrix_pcd_step(
         W, c, U, b, E, data.indices, data.indptr, rows, chains.z, chains.z_prev, chains.x,
         chains.q, chains.keys, chains.step, chains.n_on, chains.T_running, chains.visits,
-        chains.decay, _NO_T if T is None else T,
+        chains.decay, _NO_T if T is None else T, bool(one_step),
     )
     chains.step += 1
     if not ok:

@@ -116,6 +116,36 @@ class TwoMatrixModel(LatentChainModel):
         """
         return TwoMatrixModel(self._W, self._c, self._W.T, self._b)
 
+    def tie_penalty(self, strength: float) -> tuple[float, dict[str, np.ndarray]]:
+        """The tie penalty ``-(strength / 2) * sum_iz (U[i, z] - W[z, i])^2`` and its gradient.
+
+        Added to the log-likelihood it pulls the decoder towards the encoder: ``strength = 0``
+        is the free two-matrix model, a large ``strength`` pins ``U`` to ``W.T`` (a near-RBM
+        trained by the two-step rule). This is the reversibility dial of the course.
+
+        Returns
+        -------
+        value : float
+            The penalty (<= 0).
+        grads : dict
+            ``{"W": (K, N), "U": (N, K)}``, its gradient (ascent direction).
+
+        Examples
+        --------
+        >>> model = TwoMatrixModel.random(2, 3, scale=1.0, seed=0)
+        >>> value, g = model.tie_penalty(0.5)
+        >>> bool(np.allclose(g["U"], -g["W"].T)), value <= 0
+        (True, True)
+        >>> model.tied().tie_penalty(0.5)[0]
+        0.0
+        """
+        strength = float(as_float_array(strength, "strength (the tie penalty)", ndim=0))
+        if not strength >= 0:
+            raise ValueError(f"the tie penalty must be >= 0; got {strength!r}.")
+        D = self._U - self._W.T
+        grad_U = -strength * D
+        return -0.5 * strength * float(np.sum(D * D)), {"W": -grad_U.T, "U": grad_U}
+
     def as_onehot_rbm(self):
         """The :class:`~nelc_edu.models.OneHotRBM` with the same W, c, b (drops U).
 
@@ -132,6 +162,7 @@ class TwoMatrixModel(LatentChainModel):
         *,
         n_samples: int = DEFAULT_N_SAMPLES,
         seed=None,
+        stationary_term: str = "exact",
     ) -> dict[str, np.ndarray]:
         """Two-step gradient of :meth:`log_likelihood` (MODEL.md section 4), exact given T.
 
@@ -144,6 +175,11 @@ class TwoMatrixModel(LatentChainModel):
             enumeration, or stratified Monte Carlo with ``n_samples`` per latent state.
         n_samples : int
         seed : int, numpy.random.Generator or None
+        stationary_term : {"exact", "one_step"}
+            ``"exact"``: ``h = Z (rho / pi)``, the true gradient. ``"one_step"``: the
+            truncated rule ``h = rho / pi - 1`` (the fundamental-matrix series cut after
+            its first term): one reading of the approximate gradient of the paper, not the
+            gradient of anything.
 
         Returns
         -------
@@ -160,7 +196,9 @@ class TwoMatrixModel(LatentChainModel):
         (['U', 'W', 'b', 'c'], (5, 3))
         """
         from .. import markov
+        from .chains import check_stationary_term
 
+        one_step = check_stationary_term(stationary_term)
         X = self._check_X(X)
         strata, _, T, pi = self._chain(method, n_samples, seed)
         n = X.shape[0]
@@ -175,8 +213,7 @@ class TwoMatrixModel(LatentChainModel):
         dU = (Xf.T @ r) / n - s * rho[None, :]
 
         # Stationary term: h = Z (rho / pi), centred.
-        Z = markov.fundamental_matrix(T, pi)
-        h = Z @ (rho / pi)
+        h = rho / pi if one_step else markov.fundamental_matrix(T, pi) @ (rho / pi)
         h = h - pi @ h
 
         G = np.zeros((N, K))
@@ -197,22 +234,27 @@ class TwoMatrixModel(LatentChainModel):
         dU += pi[None, :] * (G - s * g0[None, :])
         return {"W": dW, "c": dc, "U": dU, "b": dU.sum(axis=1)}
 
-    def pcd_gradient(self, batch, chains) -> dict[str, np.ndarray]:
+    def pcd_gradient(
+        self, batch, chains, *, stationary_term: str = "exact"
+    ) -> dict[str, np.ndarray]:
         """Persistent-chain two-step gradient on a minibatch (advances ``chains`` one step).
 
         Delegates to :func:`nelc_edu.models.chains.two_matrix_pcd_gradient`.
         """
         from . import chains as _chains
 
+        one_step = _chains.check_stationary_term(stationary_term)
         batch = self._check_X(batch, "batch")
         # The parameters are this model's validated arrays and the batch is checked above:
         # the training loop takes the unchecked fast path (same numbers as the public one).
         return _chains._two_matrix_pcd_gradient_unchecked(
             self._W, self._c, self._U, self._b, _chains.ActiveRows._from_checked(batch),
-            _chains._all_rows(batch), chains,
+            _chains._all_rows(batch), chains, one_step=one_step,
         )
 
-    def pcd_gradient_rows(self, data, rows, chains) -> dict[str, np.ndarray]:
+    def pcd_gradient_rows(
+        self, data, rows, chains, *, stationary_term: str = "exact"
+    ) -> dict[str, np.ndarray]:
         """:meth:`pcd_gradient` on the minibatch ``data[rows]``, listed once per dataset.
 
         ``data`` is an :class:`~nelc_edu.models.chains.ActiveRows` of the training set and
@@ -232,6 +274,7 @@ class TwoMatrixModel(LatentChainModel):
         """
         from . import chains as _chains
 
+        one_step = _chains.check_stationary_term(stationary_term)
         if not isinstance(data, _chains.ActiveRows) or data.shape[1] != self.N:
             raise ValueError(
                 "data must be an ActiveRows of a dataset with N = "
@@ -246,5 +289,6 @@ class TwoMatrixModel(LatentChainModel):
                 f"{rows.min()}..{rows.max()}."
             )
         return _chains._two_matrix_pcd_gradient_unchecked(
-            self._W, self._c, self._U, self._b, data, rows.astype(np.int64, copy=False), chains
+            self._W, self._c, self._U, self._b, data, rows.astype(np.int64, copy=False), chains,
+            one_step=one_step,
         )
