@@ -10,7 +10,7 @@ Examples
 --------
 >>> from nelc_edu.experiments import RunSettings, run
 >>> s = RunSettings(kind="two_matrix", dataset="digits", K=4, seed=0, n_updates=20,
-...                 n_checkpoints=2, diag_samples=100, diag_replicates=2, kl_chains=10,
+...                 n_checkpoints=2, diag_samples=200, kl_chains=10,
 ...                 kl_burn_in=5, kl_steps=10)
 >>> result = run(s, progress=False)
 >>> sorted(result.summary())[:3]
@@ -57,10 +57,6 @@ KIND_LABELS = {
 }
 DATASETS = ("digits", "mnist5k")
 
-#: Absolute floor under which no net current counts as measured (nats-free: probability per
-#: step). Guards the 3-standard-error rule when the replicates happen to agree to rounding.
-CURRENT_FLOOR = 1e-6
-
 # Defaults chosen by measurement (scripts/tune_digits.py reports the scan): see
 # docs/tuning-digits.md. MNIST-5k defaults belong to the reproduction (docs/results.md).
 _DEFAULTS: dict[str, dict[str, Any]] = {
@@ -72,7 +68,6 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         init_scale=0.01,
         n_checkpoints=20,
         diag_samples=1000,
-        diag_replicates=4,
         kl_chains=100,
         kl_burn_in=200,
         kl_steps=200,
@@ -87,7 +82,6 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         init_scale=0.01,
         n_checkpoints=12,
         diag_samples=500,
-        diag_replicates=4,
         kl_chains=100,
         kl_burn_in=200,
         kl_steps=200,
@@ -115,9 +109,10 @@ class RunSettings:
         Standard deviation of the small random initial weights.
     n_checkpoints : int
         Diagnostics are recorded this many times (plus at the start).
-    diag_samples, diag_replicates : int
-        Stratified Monte Carlo for T: samples per latent state per replicate, replicates
-        (their spread is the noise floor of the entropy production).
+    diag_samples : int
+        Monte Carlo for T at every checkpoint: visible draws per decoder component (the
+        final diagnostics take four times as many). The noise floor of the entropy
+        production comes from a bootstrap of the same draws.
     kl_chains, kl_burn_in, kl_steps : int
         Class-histogram protocol: chains from uniformly random latent states.
     heldout_fraction : float
@@ -129,6 +124,10 @@ class RunSettings:
     stationary_term : {"exact", "one_step"}
         Two-matrix model only: ``"one_step"`` trains with the truncated gradient
         ``h = rho / pi - 1`` instead of ``h = Z (rho / pi)``.
+    fidelity_steps : int
+        When > 0 (PCD kinds), every checkpoint also records ``pcd_gradient_cosine``: the
+        cosine between the average of this many PCD gradients from a copy of the training
+        chains and the reference gradient (:mod:`nelc_edu.gradient_fidelity`).
     """
 
     kind: str = "two_matrix"
@@ -142,13 +141,13 @@ class RunSettings:
     init_scale: float = 0.01
     n_checkpoints: int = 20
     diag_samples: int = 1000
-    diag_replicates: int = 4
     kl_chains: int = 100
     kl_burn_in: int = 200
     kl_steps: int = 200
     heldout_fraction: float = 0.2
     tie_penalty: float = 0.0
     stationary_term: str = "exact"
+    fidelity_steps: int = 0
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -167,6 +166,9 @@ class RunSettings:
         from .models.chains import check_stationary_term
 
         check_stationary_term(self.stationary_term)
+        if not (isinstance(self.fidelity_steps, int) and self.fidelity_steps >= 0):
+            raise ValueError(
+                f"fidelity_steps must be an integer >= 0; got {self.fidelity_steps!r}.")
         if self.kind != "two_matrix" and (self.tie_penalty > 0 or self.stationary_term != "exact"):
             raise ValueError(
                 f"tie_penalty and stationary_term apply to kind='two_matrix' only; got "
@@ -263,65 +265,52 @@ def diagnose(
     X_heldout=None,
     *,
     n_samples: int = 1000,
-    n_replicates: int = 4,
     seed=None,
 ) -> dict[str, Any]:
     """The standard diagnostics of a latent-chain model.
 
-    The latent transition matrix is estimated once, by stratified Monte Carlo
-    (``n_replicates`` independent replicates of ``n_samples`` visible samples per latent
-    state, pooled; MODEL.md section 5); pi and the log-likelihood are exact given that T.
-    The entropy production comes with its noise floor, so "zero" is a measured statement,
-    and the currents ``J = pi_i T_ij - pi_j T_ji`` of the returned ``T`` and ``pi`` come with
-    standard errors from the spread of the same replicates (so that an edge above a few
-    standard errors is a measured current; for the one-hot RBM, whose pi is its exact
-    Boltzmann marginal, the replicates' currents are taken with that pi too).
+    The latent transition matrix is estimated once by Monte Carlo (``n_samples`` draws from
+    every decoder component, :func:`~nelc_edu.models.estimators.entropy_production_with_floor`);
+    pi, the currents and the entropy production follow from that estimate, and the noise
+    floor and the currents' standard errors come from a bootstrap of the same draws under the
+    reversible null, so that "zero" is a measured statement and an edge above
+    ``current_threshold`` is a measured current. The log-likelihood is exact given pi (for
+    the one-hot RBM, its exact Boltzmann marginal P(z)).
 
     Returns
     -------
     dict
         ``log_likelihood`` (train, nats per example), ``log_likelihood_heldout``,
-        ``entropy_production`` and ``ep_noise_floor`` (latent), ``path_entropy_production``,
-        ``mean_self_transition``, ``T`` (K, K), ``pi`` (K,), ``current_se`` (K, K).
+        ``entropy_production`` with its bootstrap standard error ``ep_se`` and its
+        ``ep_noise_floor`` (latent), ``path_entropy_production``, ``mean_self_transition``,
+        ``T`` (K, K), ``pi`` (K,, stationary for T), ``current_se`` (K, K) and
+        ``current_threshold`` (three null standard errors of the noisiest current).
     """
-    from . import markov
     from .models.estimators import entropy_production_with_floor
 
     rng = _rng.as_generator(seed)
-    est = entropy_production_with_floor(
-        model, n_samples=n_samples, n_replicates=n_replicates, seed=rng
-    )
-    T = est.T
-    current_se = est.current_se
-    if hasattr(model, "latent_marginal"):
-        # one-hot RBM: pi is the exact Boltzmann marginal P(z) (its T is reversible with
-        # respect to it). Solving pi = pi T_hat instead is ill-conditioned once the sampler
-        # freezes (diag T -> 1): T_hat is then nearly reducible. The currents' standard
-        # errors must then use the same pi: those of est (pi from each replicate's T)
-        # understate the noise of J(T_hat, P(z)), and a near-frozen RBM showed spurious
-        # "significant" currents in 15-40% of diagnoses (two or more edges above 3 se).
-        pi = model.latent_marginal()
-        current_se = est.current_se_given(pi)
-    else:
-        pi = markov.stationary_distribution(T)
-    # exact given pi: log p(x) = log sum_z pi_z p(x|z) (for the RBM, its mixture likelihood)
-    ll = float(np.mean(model._log_prob_given_pi(np.asarray(X_train), pi)))
+    est = entropy_production_with_floor(model, n_samples=n_samples, seed=rng)
+    # exact given pi: log p(x) = log sum_z pi_z p(x|z); the RBM's pi is known exactly
+    pi_ll = model.latent_marginal() if hasattr(model, "latent_marginal") else est.pi
+    ll = float(np.mean(model._log_prob_given_pi(np.asarray(X_train), pi_ll)))
     ll_held = (
-        float(np.mean(model._log_prob_given_pi(np.asarray(X_heldout), pi)))
+        float(np.mean(model._log_prob_given_pi(np.asarray(X_heldout), pi_ll)))
         if X_heldout is not None
         else math.nan
     )
     path_ep = model.path_entropy_production("mc", n_samples=n_samples, seed=rng)
     return {
-        "log_likelihood": float(ll),
-        "log_likelihood_heldout": float(ll_held),
-        "entropy_production": float(est.sigma),
-        "ep_noise_floor": float(est.noise_floor),
+        "log_likelihood": ll,
+        "log_likelihood_heldout": ll_held,
+        "entropy_production": est.sigma,
+        "ep_se": est.sigma_se,
+        "ep_noise_floor": est.noise_floor,
         "path_entropy_production": float(path_ep),
-        "mean_self_transition": float(np.mean(np.diag(T))),
-        "T": T,
-        "pi": pi,
-        "current_se": current_se,
+        "mean_self_transition": float(np.mean(np.diag(est.T))),
+        "T": est.T,
+        "pi": est.pi,
+        "current_se": est.current_se,
+        "current_threshold": est.current_threshold(),
     }
 
 
@@ -403,9 +392,15 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
     )
     diag_rng = np.random.default_rng(seeds[1])
 
-    def diagnostics(m):
-        return diagnose(m, X_tr, X_held, n_samples=s.diag_samples,
-                        n_replicates=s.diag_replicates, seed=diag_rng)
+    def diagnostics(m, chains=None):
+        rec = diagnose(m, X_tr, X_held, n_samples=s.diag_samples, seed=diag_rng)
+        if s.fidelity_steps > 0 and chains is not None:
+            from .gradient_fidelity import pcd_gradient_cosine
+
+            rec["pcd_gradient_cosine"] = pcd_gradient_cosine(
+                m, chains, X_tr, n_steps=s.fidelity_steps, n_samples=s.diag_samples,
+                seed=diag_rng)
+        return rec
 
     history = train(
         model,
@@ -425,7 +420,7 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
         stationary_term=s.stationary_term,
     )
     final = diagnose(model, X_tr, X_held, n_samples=4 * s.diag_samples,
-                     n_replicates=s.diag_replicates, seed=np.random.default_rng(seeds[3]))
+                     seed=np.random.default_rng(seeds[3]))
     labeller = _labeller(s.dataset)
     kl = class_histogram_kl(
         model, labeller, X_tr, n_chains=s.kl_chains, burn_in=s.kl_burn_in,
@@ -434,13 +429,12 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
     final["class_kl"] = kl.kl
     final["model_class_hist"] = kl.model_hist
     final["data_class_hist"] = kl.data_hist
-    # an edge counts as carrying a net current when it exceeds 3 standard errors of the
-    # noisiest estimated current: for the RBM this leaves (correctly) no edge at all
-    threshold = max(3.0 * float(np.max(final["current_se"])), CURRENT_FLOOR)
-    cyc = markov.dominant_cycle(final["T"], final["pi"], threshold=threshold)
+    # an edge carries a measured net current when it exceeds 3 null standard errors of the
+    # noisiest estimated current (final["current_threshold"]): for a reversible model
+    # this leaves no edge at all
+    cyc = markov.dominant_cycle(final["T"], final["pi"], threshold=final["current_threshold"])
     final["dominant_cycle"] = list(map(int, cyc[0])) if cyc else None
     final["dominant_cycle_current"] = float(cyc[1]) if cyc else None
-    final["current_threshold"] = threshold
     return RunResult(
         settings=s,
         model=model,

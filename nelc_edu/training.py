@@ -25,6 +25,7 @@ array([ 0.316, -0.316])
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -273,7 +274,9 @@ def train(
         Record diagnostics (and parameters) every this many updates; default: 10 checkpoints.
     diagnostics : callable, optional
         ``diagnostics(model) -> dict`` evaluated at checkpoints (log-likelihood, entropy
-        production, ...). Default: nothing but the step.
+        production, ...). Default: nothing but the step. A callable with a keyword
+        parameter ``chains`` also receives the persistent chains (None unless
+        ``method="pcd"``); it must not advance them (copy them first).
     keep_params : bool
         Keep a copy of the parameters at each checkpoint (for checkpoint scrubbers).
     seed : int, Generator or None
@@ -374,11 +377,13 @@ def train(
         rows_data = ActiveRows.from_dense(X)
 
     t0 = time.perf_counter()
+    wants_chains = diagnostics is not None and "chains" in inspect.signature(
+        diagnostics).parameters
 
     def checkpoint(step: int) -> None:
         rec: dict[str, Any] = {"step": step}
         if diagnostics is not None:
-            rec.update(diagnostics(model))
+            rec.update(diagnostics(model, chains=chains) if wants_chains else diagnostics(model))
         history.steps.append(step)
         history.records.append(rec)
         if keep_params:

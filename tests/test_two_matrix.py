@@ -403,3 +403,103 @@ def test_pcd_gradient_rows_rejects_bad_rows(rows, msg):
     other = ActiveRows.from_dense(np.zeros((30, 6), dtype=np.uint8))
     with pytest.raises(ValueError, match="N = 5"):
         model.pcd_gradient_rows(other, np.array([0]), model.init_chains(4, seed=0))
+
+
+# --------------------------------------------------------------------------- training options
+def test_tie_penalty_value_and_gradient_match_finite_differences():
+    model = _random_model(3, 5, 21)
+    lam = 0.7
+    value, g = model.tie_penalty(lam)
+    assert value == pytest.approx(-0.5 * lam * np.sum((model.U - model.W.T) ** 2), rel=1e-14)
+    eps = 1e-6
+    for name in ("W", "U"):
+        arr = model.params()[name]
+        fd = np.zeros_like(arr)
+        for idx in np.ndindex(arr.shape):
+            old = arr[idx]
+            arr[idx] = old + eps
+            plus = model.tie_penalty(lam)[0]
+            arr[idx] = old - eps
+            minus = model.tie_penalty(lam)[0]
+            arr[idx] = old
+            fd[idx] = (plus - minus) / (2 * eps)
+        np.testing.assert_allclose(g[name], fd, atol=1e-7)
+    assert model.tied().tie_penalty(5.0)[0] == 0.0
+    with pytest.raises(ValueError, match="tie penalty"):
+        model.tie_penalty(-1.0)
+
+
+def _one_step_gradient_brute(model, X):
+    """The truncated rule h = rho / pi - 1, summed by brute force over all visible states."""
+    T, px_z, q, Xall = _brute_T(model)
+    pi = markov.stationary_distribution(T)
+    Xd = X.astype(float)
+    P = 1.0 / (1.0 + np.exp(-(model.U + model.b[:, None])))  # (N, K)
+    lik = np.prod(np.where(Xd[:, :, None] == 1, P[None], 1 - P[None]), axis=1)  # (n, K)
+    r = pi * lik / (lik @ pi)[:, None]
+    rho = r.mean(axis=0)
+    h = rho / pi - 1.0
+    H = q @ h  # (2^N,)
+    dU = Xd.T @ r / len(X) - P * rho
+    dW = np.zeros_like(model.W)
+    for z in range(model.K):
+        w = pi[z] * px_z[:, z]  # weight of each visible state in the stationary triple
+        dU[:, z] += (Xall.T @ (w * H)) - P[:, z] * np.sum(w * H)
+        dW += (q * (h[None, :] - H[:, None]) * w[:, None]).T @ Xall
+    return {"U": dU, "W": dW}
+
+
+def test_one_step_rule_is_the_truncated_stationary_term():
+    model = _random_model(3, 6, 22)
+    X = _data(6, 30, 22)
+    ours = model.gradient(X, method="exact", stationary_term="one_step")
+    brute = _one_step_gradient_brute(model, X)
+    for name in ("U", "W"):
+        np.testing.assert_allclose(ours[name], brute[name], atol=1e-12)
+    np.testing.assert_allclose(ours["b"], ours["U"].sum(axis=1), atol=1e-14)
+    exact = model.gradient(X, method="exact")
+    # the data term is shared; only the stationary term changes
+    assert np.abs(ours["W"] - exact["W"]).max() > 1e-4
+    with pytest.raises(ValueError, match="stationary_term"):
+        model.gradient(X, method="exact", stationary_term="two_step")
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_persistent_one_step_gradient_agrees_with_exact_one_step(backend):
+    from nelc_edu.models import chains
+
+    model = _random_model(3, 5, 23)
+    X = _data(5, 40, 23)
+    T = model.latent_transition_matrix("exact")
+    exact = model.gradient(X, method="exact", stationary_term="one_step")
+    ch = model.init_chains(20_000, seed=1)
+    for _ in range(15):
+        model.pcd_gradient(X, ch, stationary_term="one_step")
+    avg = {k: np.zeros_like(v) for k, v in exact.items()}
+    for _ in range(10):
+        g = chains.two_matrix_pcd_gradient(model.W, model.c, model.U, model.b, X, ch, T=T,
+                                           backend=backend, stationary_term="one_step")
+        for k in avg:
+            avg[k] += g[k] / 10
+    num = math.sqrt(sum(np.sum((avg[k] - exact[k]) ** 2) for k in exact))
+    den = math.sqrt(sum(np.sum(exact[k] ** 2) for k in exact))
+    assert num / den < 0.05, num / den
+
+
+def test_training_with_a_large_tie_penalty_pins_the_decoder_to_the_encoder():
+    from nelc_edu.training import train
+
+    X = _data(6, 200, 24)
+    free = TwoMatrixModel.random(3, 6, scale=0.5, seed=0)
+    pinned = free.copy()
+    train(free, X, method="exact", n_updates=150, learning_rate=0.05, seed=0, progress=False)
+    train(pinned, X, method="exact", n_updates=150, learning_rate=0.05, seed=0,
+          progress=False, tie_penalty=100.0)
+    gap = [np.abs(m.U - m.W.T).max() for m in (free, pinned)]
+    assert gap[1] < 0.1 * gap[0]
+    assert pinned.entropy_production("exact") < 0.1 * free.entropy_production("exact")
+    with pytest.raises(ValueError, match="two-matrix model only"):
+        train(OneHotRBM.random(3, 6, seed=0), X, method="exact", n_updates=1,
+              progress=False, tie_penalty=1.0)
+    with pytest.raises(ValueError, match="tie_penalty"):
+        train(free, X, method="exact", n_updates=1, progress=False, tie_penalty=-1.0)

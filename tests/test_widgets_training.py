@@ -17,7 +17,7 @@ from nelc_edu.plotting import chains as pchains  # noqa: E402
 from nelc_edu.plotting.graphs import GID_CURRENT  # noqa: E402
 from nelc_edu.widgets._common import figure_to_png, new_figure  # noqa: E402
 
-SMALL = dict(K=5, seed=0, n_updates=600, n_checkpoints=3, diag_samples=150, diag_replicates=4,
+SMALL = dict(K=5, seed=0, n_updates=600, n_checkpoints=3, diag_samples=600,
              kl_chains=20, kl_burn_in=10, kl_steps=10, learning_rate=0.03)
 
 
@@ -121,7 +121,8 @@ def test_curves_stop_at_the_checkpoint(runs):
 
 def test_checkpoint_threshold_and_bad_index(runs):
     assert pchains.checkpoint_threshold({}) == 1e-12
-    assert pchains.checkpoint_threshold({"current_se": np.full((2, 2), 0.01)}, n_se=2) == 0.02
+    rec = {"T": np.full((2, 2), 0.5), "pi": np.full(2, 0.5), "current_se": np.full((2, 2), 0.01)}
+    assert pchains.checkpoint_threshold(rec, n_se=2) == 0.02
     with pytest.raises(ValueError, match="out of range"):
         plotting.plot_checkpoint(runs, 50)
     with pytest.raises(ValueError, match="RunResult"):

@@ -5,7 +5,7 @@
 * :class:`OneHotRBM`: the tied special case ``U = W.T``, an equilibrium model;
 * :class:`LatentChainModel`: their common base (latent chain, estimators, sampling);
 * :mod:`~nelc_edu.models.exact` (enumeration) and :mod:`~nelc_edu.models.estimators`
-  (stratified Monte Carlo, entropy production with its noise floor).
+  (Monte Carlo over the decoder's components, entropy production with its noise floor).
 
 Examples
 --------
@@ -28,7 +28,7 @@ from .estimators import (
     EntropyProductionEstimate,
     entropy_production_from_log_T,
     entropy_production_with_floor,
-    stratified_samples,
+    component_samples,
     symmetric_latent_joint,
 )
 from .exact import N_MAX_EXACT, all_binary_states
@@ -48,7 +48,7 @@ __all__ = [
     "all_binary_states",
     "entropy_production_from_log_T",
     "entropy_production_with_floor",
-    "stratified_samples",
+    "component_samples",
     "symmetric_latent_joint",
     *_LAZY,
 ]

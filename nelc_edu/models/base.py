@@ -11,7 +11,7 @@ alternates ``z -> x ~ p(.|z) -> z' ~ q(.|x)``; its latent transition matrix is
 Every quantity that needs an expectation over ``x ~ p(.|z)`` takes ``method``:
 
 * ``"exact"``: sum over all 2^N visible states (N <= ``N_MAX_EXACT`` = 20);
-* ``"mc"``: stratified Monte Carlo, ``n_samples`` draws of ``x ~ p(.|z)`` for every z, with
+* ``"mc"``: Monte Carlo, ``n_samples`` draws of ``x ~ p(.|z)`` from every component z, with
   ``seed`` (Rao-Blackwellised, log space);
 * ``None`` (default): ``"exact"`` if N <= 20, else ``"mc"``.
 
@@ -40,7 +40,7 @@ import numpy as np
 from .._rng import as_generator, kernel_seed
 from .._validation import as_float_array, check_binary_data, check_n_latent, check_positive_int
 from . import exact as _exact
-from .estimators import DEFAULT_N_SAMPLES, entropy_production_from_log_T, stratified_samples
+from .estimators import DEFAULT_N_SAMPLES, component_samples, entropy_production_from_log_T
 from .exact import N_MAX_EXACT, logsumexp
 
 _METHODS = ("exact", "mc")
@@ -197,7 +197,7 @@ class LatentChainModel:
         if method not in _METHODS:
             raise ValueError(
                 f"method must be 'exact' (enumerate all 2^N visible states, N <= {N_MAX_EXACT}),"
-                f" 'mc' (stratified Monte Carlo) or None (choose by N); got {method!r}."
+                f" 'mc' (Monte Carlo) or None (choose by N); got {method!r}."
             )
         if method == "exact":
             _exact.check_exact_size(self.N)
@@ -210,7 +210,7 @@ class LatentChainModel:
         method = self._resolve_method(method)
         if method == "exact":
             return _exact.Enumeration(self)
-        return stratified_samples(self, n_samples, seed)
+        return component_samples(self, n_samples, seed)
 
     def _log_transition_matrix(self, strata) -> np.ndarray:
         """``log T[z, z'] = log sum_m w[m, z] q(z'|x_m)`` accumulated over the strata."""
@@ -218,12 +218,6 @@ class LatentChainModel:
         log_T = np.full((K, K), -np.inf)
         for X, log_w in strata:
             log_q = self.log_encoder(X)
-            cols = np.flatnonzero(np.isfinite(log_w).any(axis=0))
-            if cols.size == 1:
-                # a stratified block: every sample belongs to one latent state z
-                z = cols[0]
-                log_T[z] = np.logaddexp(log_T[z], logsumexp(log_w[:, z, None] + log_q, axis=0))
-                continue
             part = logsumexp(log_w[:, :, None] + log_q[:, None, :], axis=0)
             log_T = np.logaddexp(log_T, part)
         # Rows sum to 1 mathematically; remove the rounding.
@@ -345,9 +339,9 @@ class LatentChainModel:
         return entropy_production_from_log_T(log_T, pi)
 
     def entropy_production_with_floor(
-        self, *, n_samples: int = DEFAULT_N_SAMPLES, n_replicates: int = 8, seed=None
+        self, *, n_samples: int = DEFAULT_N_SAMPLES, n_bootstrap: int = 200, seed=None
     ):
-        """Stratified-MC latent entropy production with its noise floor.
+        """Monte Carlo latent entropy production with its noise floor.
 
         See :func:`nelc_edu.models.estimators.entropy_production_with_floor`.
 
@@ -355,14 +349,14 @@ class LatentChainModel:
         --------
         >>> from nelc_edu.models import TwoMatrixModel
         >>> model = TwoMatrixModel.random(3, 6, scale=3.0, seed=3)
-        >>> est = model.entropy_production_with_floor(n_samples=500, n_replicates=4, seed=0)
+        >>> est = model.entropy_production_with_floor(n_samples=2000, seed=0)
         >>> bool(est.sigma > 5 * est.noise_floor)
         True
         """
         from .estimators import entropy_production_with_floor
 
         return entropy_production_with_floor(
-            self, n_samples=n_samples, n_replicates=n_replicates, seed=seed
+            self, n_samples=n_samples, n_bootstrap=n_bootstrap, seed=seed
         )
 
     def path_entropy_production(

@@ -147,7 +147,7 @@ class Enumeration:
     Iterating yields ``(X, log_w)`` with X a uint8 chunk (m, N) of the states and
     ``log_w[m, z] = log p(x_m | z)``, so that ``sum_m exp(log_w[m, z]) f(x_m)`` is the exact
     expectation ``E_{x ~ p(.|z)}[f(x)]``. The Monte Carlo counterpart is
-    :func:`nelc_edu.models.estimators.stratified_samples`.
+    :func:`nelc_edu.models.estimators.component_samples`.
 
     Examples
     --------

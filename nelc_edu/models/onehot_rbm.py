@@ -69,6 +69,53 @@ class OneHotRBM(LatentChainModel):
         W = scale * as_generator(seed).standard_normal((K, N))
         return cls(W, np.zeros(K), np.zeros(N))
 
+    @classmethod
+    def sharp(
+        cls,
+        K: int,
+        N: int,
+        *,
+        sharpness: float = 3.0,
+        rarest: float = 1e-6,
+        density: float = 0.2,
+        seed=None,
+    ) -> OneHotRBM:
+        """A one-hot RBM like the ones PCD training produces: sharp components, rare states.
+
+        Each component is a binary template (variations of three random prototypes with
+        ``density`` ones, so some components overlap) with ``p(x_i = 1 | z) =
+        sigmoid(+-sharpness)``; the latent weights ``P(z)`` fall geometrically from the
+        commonest state to ``rarest``. Its chain is reversible and nearly frozen
+        (diag T close to 1): the hard case for every estimator of currents and entropy
+        production.
+
+        Examples
+        --------
+        >>> rbm = OneHotRBM.sharp(5, 16, sharpness=3.0, rarest=1e-6, seed=0)
+        >>> P = rbm.latent_marginal()
+        >>> round(float(P.min() / P.max()), 7) > 0, bool(P.min() < 1e-5)
+        (True, True)
+        >>> bool(rbm.self_transition().mean() > 0.5)
+        True
+        """
+        K = check_n_latent(K)
+        N = check_positive_int(N, "N")
+        sharpness = float(as_float_array(sharpness, "sharpness", ndim=0))
+        rarest = float(as_float_array(rarest, "rarest", ndim=0))
+        density = float(as_float_array(density, "density", ndim=0))
+        if not 0 < rarest < 1:
+            raise ValueError(f"rarest (the smallest latent weight) must lie in (0, 1); got {rarest}.")
+        if not 0 < density < 1:
+            raise ValueError(f"density must lie in (0, 1); got {density}.")
+        rng = as_generator(seed)
+        prototypes = rng.random((3, N)) < density
+        flips = rng.random((K, N)) < 0.3 * density
+        templates = prototypes[np.arange(K) % 3] ^ flips
+        W = sharpness * (2.0 * templates - 1.0)
+        weights = np.geomspace(1.0, rarest, K)
+        c = np.log(weights / weights.sum()) - np.logaddexp(0.0, W).sum(axis=1)
+        return cls(W, c, np.zeros(N))
+
     @property
     def U(self) -> np.ndarray:
         """Decoder weights ``W.T`` (N, K): a view, so it follows in-place updates of W."""

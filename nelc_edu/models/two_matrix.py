@@ -92,6 +92,52 @@ class TwoMatrixModel(LatentChainModel):
         U = scale * rng.standard_normal((N, K))
         return cls(W, np.zeros(K), U, np.zeros(N))
 
+    @classmethod
+    def reversible_untied(
+        cls,
+        K: int,
+        block: int,
+        *,
+        encoder_scale: float = 1.0,
+        decoder_scale: float = 1.0,
+        seed=None,
+    ) -> TwoMatrixModel:
+        """An untied model whose latent chain is nonetheless exactly reversible.
+
+        The ``N = K * block`` pixels form K blocks. Component z's encoder row ``W[z]`` and
+        decoder column ``U[:, z]`` are two independent random base patterns shifted by z
+        blocks, and each base pattern is symmetric under the reflection block k -> block -k.
+        Rotating the blocks maps state z to z + 1 and the reflection maps z to -z, so
+        ``T[i, j]`` depends only on the distance between i and j around the ring: T is
+        symmetric, pi uniform, every current zero. Detailed balance is a property of T, not of
+        the parameters: untying does not force it to break. (A test case for estimators:
+        nothing in the parameters tells them the answer.)
+
+        Examples
+        --------
+        >>> model = TwoMatrixModel.reversible_untied(5, 3, decoder_scale=2.0, seed=0)
+        >>> model.is_tied
+        False
+        >>> T = model.latent_transition_matrix("exact")
+        >>> bool(np.allclose(T, T.T)), model.entropy_production("exact") < 1e-15
+        (True, True)
+        """
+        K = check_n_latent(K)
+        block = check_positive_int(block, "block")
+        scales = [float(as_float_array(v, name, ndim=0)) for v, name in (
+            (encoder_scale, "encoder_scale"), (decoder_scale, "decoder_scale"))]
+        rng = as_generator(seed)
+        mirror = (-np.arange(K)) % K
+
+        def base(scale):
+            v = scale * rng.standard_normal((K, block))
+            return 0.5 * (v + v[mirror])
+
+        w, u = base(scales[0]), base(scales[1])
+        W = np.stack([np.roll(w, z, axis=0).ravel() for z in range(K)])
+        U = np.stack([np.roll(u, z, axis=0).ravel() for z in range(K)], axis=1)
+        return cls(W, np.zeros(K), U, np.zeros(K * block))
+
     @property
     def U(self) -> np.ndarray:
         """Decoder weights (N, K) (the live array)."""
@@ -144,7 +190,8 @@ class TwoMatrixModel(LatentChainModel):
             raise ValueError(f"the tie penalty must be >= 0; got {strength!r}.")
         D = self._U - self._W.T
         grad_U = -strength * D
-        return -0.5 * strength * float(np.sum(D * D)), {"W": -grad_U.T, "U": grad_U}
+        value = 0.0 - 0.5 * strength * float(np.sum(D * D))  # 0.0, not -0.0, when tied
+        return value, {"W": -grad_U.T, "U": grad_U}
 
     def as_onehot_rbm(self):
         """The :class:`~nelc_edu.models.OneHotRBM` with the same W, c, b (drops U).

@@ -95,22 +95,27 @@ def as_runs(runs: Any) -> dict[str, Any]:
 
 
 def checkpoint_threshold(record: Mapping[str, Any], n_se: float = 3.0) -> float:
-    """Current threshold of a checkpoint: ``n_se`` times its largest current standard error.
+    """Current threshold of a checkpoint: ``n_se`` null standard errors of its noisiest current.
 
-    The same rule as :func:`nelc_edu.experiments.run`: an edge counts as carrying a net
-    current only above ``n_se`` standard errors of the noisiest estimated current (so the
-    reversible RBM shows, correctly, no arrow at all).
+    The rule of :func:`nelc_edu.models.estimators.current_threshold` (the one
+    :func:`nelc_edu.experiments.run` uses): an edge counts as carrying a net current only
+    above ``n_se`` standard errors that sampling noise alone gives a reversible chain (so a
+    reversible model shows, correctly, no arrow at all).
 
     Examples
     --------
     >>> import numpy as np
-    >>> checkpoint_threshold({"current_se": np.array([[0.0, 1e-3], [2e-3, 0.0]])})
+    >>> rec = {"T": np.full((2, 2), 0.5), "pi": np.full(2, 0.5),
+    ...        "current_se": np.array([[0.0, 1e-3], [2e-3, 0.0]])}
+    >>> checkpoint_threshold(rec)
     0.006
     """
+    from ..models.estimators import current_threshold
+
     se = record.get("current_se")
     if se is None:
         return 1e-12
-    return max(float(n_se) * float(np.max(se)), 1e-12)
+    return current_threshold(record["T"], record["pi"], np.asarray(se, dtype=float), n_se)
 
 
 def _graph_parts(record: Mapping[str, Any], n_se: float):
