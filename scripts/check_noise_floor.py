@@ -4,8 +4,8 @@ For every reversible test model (random one-hot RBMs, random tied two-matrix mod
 trained-like one-hot RBMs with sharp components and latent weights down to 1e-6, also as
 tied two-matrix models, and untied models whose chain is exactly reversible by symmetry,
 :meth:`~nelc_edu.models.TwoMatrixModel.reversible_untied`), at N = 64 and N = 784 (780 for
-the symmetric ones) and budgets from 100 to 10^4 draws per component, this script calls :func:`nelc_edu.models.estimators.entropy_production_with_floor`
-and counts
+the symmetric ones) and budgets from 100 to 10^4 draws per component, this script calls
+:func:`nelc_edu.models.estimators.entropy_production_with_floor` and counts
 
 * how often ``sigma > 3 * noise_floor`` (a false "finite entropy production");
 * how many edges of the latent graph carry a "measured" current (``|J|`` above
@@ -76,9 +76,10 @@ def battery(Ns, budgets, n_seeds: int, rng) -> list[dict]:
                              worst_graph=worst_graph, worst_ratio=worst,
                              seconds=time.perf_counter() - t0))
             r = rows[-1]
+            edges = 45 * max(r["n"], 1)
             print(f"N = {N:4d}, S = {S:5d}: {r['n']:3d} estimates, sigma > 3 floors in "
                   f"{r['exceed']} ({r['exceed'] / max(r['n'], 1):.1%}); false edges "
-                  f"{r['false_edges']} of {45 * r['n']} ({r['false_edges'] / max(45 * r['n'], 1):.2%}), "
+                  f"{r['false_edges']} of {edges} ({r['false_edges'] / edges:.2%}), "
                   f"at most {r['worst_graph']} in one graph; largest sigma/floor "
                   f"{r['worst_ratio']:.2f}  [{r['seconds']:.0f} s]", flush=True)
     return rows

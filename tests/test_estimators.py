@@ -11,9 +11,9 @@ from nelc_edu import markov
 from nelc_edu.models import (
     OneHotRBM,
     TwoMatrixModel,
+    component_samples,
     entropy_production_from_log_T,
     entropy_production_with_floor,
-    component_samples,
     symmetric_latent_joint,
 )
 from nelc_edu.models.exact import Enumeration, all_binary_states, logsumexp
@@ -112,7 +112,8 @@ def test_dihedral_model_is_untied_and_exactly_reversible():
 
 def _flags(est) -> tuple[bool, int]:
     iu = np.triu_indices(est.T.shape[0], 1)
-    return est.sigma > 3 * est.noise_floor, int(np.sum(np.abs(est.currents[iu]) > est.current_threshold()))
+    edges = int(np.sum(np.abs(est.currents[iu]) > est.current_threshold()))
+    return est.sigma > 3 * est.noise_floor, edges
 
 
 @pytest.mark.slow

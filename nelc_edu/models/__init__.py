@@ -26,9 +26,9 @@ import numpy as np  # noqa: F401  (used by the doctest above)
 from .base import ChainSample, LatentChainModel
 from .estimators import (
     EntropyProductionEstimate,
+    component_samples,
     entropy_production_from_log_T,
     entropy_production_with_floor,
-    component_samples,
     symmetric_latent_joint,
 )
 from .exact import N_MAX_EXACT, all_binary_states

@@ -104,7 +104,9 @@ class OneHotRBM(LatentChainModel):
         rarest = float(as_float_array(rarest, "rarest", ndim=0))
         density = float(as_float_array(density, "density", ndim=0))
         if not 0 < rarest < 1:
-            raise ValueError(f"rarest (the smallest latent weight) must lie in (0, 1); got {rarest}.")
+            raise ValueError(
+                f"rarest (the smallest latent weight) must lie in (0, 1); got {rarest}."
+            )
         if not 0 < density < 1:
             raise ValueError(f"density must lie in (0, 1); got {density}.")
         rng = as_generator(seed)
