@@ -5,8 +5,10 @@ A teaching package for the two-matrix latent-variable model of Baiesi & Rosso,
 arXiv:2512.11415 (2025), and its equilibrium reference, the restricted Boltzmann machine.
 
 Importing the package is cheap: submodules (and Numba, matplotlib, networkx) load on
-first use, and Numba kernels compile on their first call (then come from the on-disk
-cache).
+first use. Every computation has a NumPy implementation; when Numba is installed, compiled
+kernels run instead (they compile on their first call, then come from the on-disk cache).
+:func:`backend` says which one runs; :func:`set_backend` or the environment variable
+``NELC_BACKEND=numpy|numba`` chooses.
 
 Examples
 --------
@@ -22,6 +24,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._backend import backend, set_backend  # noqa: F401  (public API)
 from ._config import budget, fast_mode  # noqa: F401  (public API)
 
 __version__ = "0.1.0"
@@ -56,7 +59,11 @@ _LAZY_ATTRS = {
     "load_model": "nelc_edu.io",
 }
 
-__all__ = sorted(_SUBMODULES | set(_LAZY_ATTRS) | {"budget", "fast_mode", "__version__"})
+__all__ = sorted(
+    _SUBMODULES
+    | set(_LAZY_ATTRS)
+    | {"backend", "set_backend", "budget", "fast_mode", "__version__"}
+)
 
 if TYPE_CHECKING:  # pragma: no cover - for static type checkers only
     from . import classify, datasets, markov, models, plotting, training, widgets  # noqa: F401

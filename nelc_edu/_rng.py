@@ -1,14 +1,14 @@
-"""Seeding, and the counter-based generator shared by Numba kernels and their references.
+"""Seeding, and the counter-based generator shared by both backends.
 
 Two kinds of randomness live in the package:
 
 * Python/NumPy code takes ``seed`` (an int, ``None`` or a ``numpy.random.Generator``) and
   turns it into a ``Generator`` with :func:`as_generator`.
-* Numba kernels use **splitmix64 on a counter**: draw number ``t`` of stream ``key`` is
+* The samplers use **splitmix64 on a counter**: draw number ``t`` of stream ``key`` is
   ``splitmix64(key + t * GAMMA)``, mapped to a double in [0, 1). A stream per chain makes the
-  numbers independent of thread scheduling, and the pure-NumPy functions below produce
-  exactly the same numbers, so the tests compare kernels with their references number for
-  number.
+  numbers independent of the order in which chains are run. The NumPy functions below and
+  their Numba twins (:mod:`nelc_edu._rng_numba`) produce exactly the same numbers, so the
+  two backends draw the same random numbers and the tests compare them number for number.
 
 Examples
 --------

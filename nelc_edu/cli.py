@@ -23,6 +23,9 @@ def _cmd_warmup(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     names = warmup()
+    if not names:
+        print("Numba is not installed: the NumPy backend has nothing to compile.")
+        return 0
     print(f"compiled {len(names)} kernel entry points in {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -163,7 +163,7 @@ class RunSettings:
                 and self.tie_penalty >= 0):
             raise ValueError(f"tie_penalty must be a number >= 0; got {self.tie_penalty!r}.")
         self.tie_penalty = float(self.tie_penalty)
-        from .models.chains import check_stationary_term
+        from .models.pcd import check_stationary_term
 
         check_stationary_term(self.stationary_term)
         if not (isinstance(self.fidelity_steps, int) and self.fidelity_steps >= 0):

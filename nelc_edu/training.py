@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _rng
+from . import _backend, _rng
 from ._validation import check_binary_data, check_positive_int
 
 __all__ = ["RMSprop", "TrainingHistory", "TrainingDivergedError", "train"]
@@ -88,15 +88,19 @@ class RMSprop:
         self.eps = float(eps)
         self._v = {k: np.zeros_like(v, dtype=np.float64) for k, v in params.items()}
         self._buf = {k: np.empty_like(v, dtype=np.float64) for k, v in params.items()}
+        self._fused = _backend.backend() == "numba"
 
     def step(self, grads: Mapping[str, np.ndarray]) -> None:
         """Apply one ascent step with the gradient dict ``grads``.
 
-        One fused Numba loop per parameter (:mod:`nelc_edu._optim_kernels`), the same
-        operations in the same order as :meth:`step_numpy`, so the same bits; a parameter
-        that is not a C-contiguous float64 array takes the NumPy path.
+        With the Numba backend, one fused loop per parameter (:mod:`nelc_edu._optim_numba`):
+        the same operations in the same order as :meth:`step_numpy`, so the same bits. A
+        parameter that is not a C-contiguous float64 array takes the NumPy path.
         """
-        from ._optim_kernels import rmsprop_ascent
+        if not self._fused:
+            self.step_numpy(grads)
+            return
+        from ._optim_numba import rmsprop_ascent
 
         for name, p in self.params.items():
             g = grads[name]
@@ -205,14 +209,8 @@ def _progress_bar(total: int, enabled: bool, desc: str):
 
 
 def _check_finite(named: Mapping[str, np.ndarray], what: str, step: int, history) -> None:
-    from ._optim_kernels import count_nonfinite
-
     for name, arr in named.items():
-        if arr.dtype == np.float64 and arr.flags.c_contiguous:
-            bad = count_nonfinite(arr.reshape(-1))
-        else:
-            bad = arr.size - int(np.count_nonzero(np.isfinite(arr)))
-        if bad:
+        if not np.isfinite(arr).all():
             raise TrainingDivergedError(
                 f"{what} {name!r} became NaN or infinite at update {step}. The run diverged: "
                 "lower the learning rate (or use more persistent chains) and train again. "
@@ -340,7 +338,7 @@ def train(
                 "tie_penalty and stationary_term apply to the two-matrix model only; got a "
                 f"{type(model).__name__}. Leave them at 0 and 'exact'."
             )
-        from .models.chains import check_stationary_term
+        from .models.pcd import check_stationary_term
 
         check_stationary_term(stationary_term)
         two_matrix_only = {"stationary_term": stationary_term}
@@ -372,7 +370,7 @@ def train(
     # (the two-matrix model) get them listed once here instead of once per update.
     rows_data = None
     if method == "pcd" and not pcd_kw and hasattr(model, "pcd_gradient_rows"):
-        from .models.chains import ActiveRows
+        from .models.pcd import ActiveRows
 
         rows_data = ActiveRows.from_dense(X)
 

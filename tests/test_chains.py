@@ -1,4 +1,6 @@
-"""Tests of nelc_edu.models.chains: kernels vs references, and estimators vs enumeration."""
+"""The latent chains (models/sampling.py) and persistent chains and PCD gradients
+(models/pcd.py): the Numba backend against the NumPy reference, and every estimator against
+enumeration."""
 
 from __future__ import annotations
 
@@ -10,15 +12,24 @@ import numpy as np
 import pytest
 
 from nelc_edu import _rng
-from nelc_edu.models import _chains_reference as ref
-from nelc_edu.models.chains import (
+from nelc_edu.models import _chains_numpy as ref
+from nelc_edu.models.pcd import (
+    ActiveRows,
     PersistentChains,
-    decoder_probs,
+    _stationary_and_fundamental,
+    _two_matrix_gradient,
     onehot_rbm_pcd_gradient,
-    run_chains,
-    stationary_and_fundamental,
     two_matrix_pcd_gradient,
 )
+from nelc_edu.models.sampling import decoder_probs, run_chains
+
+
+def stationary_and_fundamental(T):
+    """Independent truth: pi as the left eigenvector of eigenvalue 1, Z by its definition."""
+    values, vectors = np.linalg.eig(T.T)
+    pi = np.real(vectors[:, np.argmin(np.abs(values - 1.0))])
+    pi = pi / pi.sum()
+    return pi, np.linalg.inv(np.eye(len(pi)) - T + pi[None, :])
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -122,11 +133,13 @@ def finite_difference(f, params, eps=1e-6):
     [(3, 5, 7, 12, 0, 1), (2, 1, 3, 9, 4, 3), (10, 64, 20, 11, 2, 2), (4, 33, 5, 7, 1, 7),
      (7, 20, 6, 5, 1, 1), (14, 12, 4, 6, 0, 2), (25, 9, 3, 4, 0, 1), (10, 150, 6, 5, 1, 1)],
 )
+@pytest.mark.numba
 def test_run_chains_numba_equals_numpy(K, N, C, n_steps, burn_in, thin):
     W, c, U, b = random_model(K, N, seed=K * N)
     P = decoder_probs(U, b)
     z0 = np.arange(C) % K
-    out_nb = run_chains(P, W, c, z0, 5, n_steps, burn_in=burn_in, thin=thin, record_visible=True)
+    out_nb = run_chains(P, W, c, z0, 5, n_steps, burn_in=burn_in, thin=thin, record_visible=True,
+                        backend="numba")
     out_np = run_chains(
         P, W, c, z0, 5, n_steps, burn_in=burn_in, thin=thin, record_visible=True, backend="numpy"
     )
@@ -168,75 +181,36 @@ def test_same_seed_same_result_other_seed_differs():
     np.testing.assert_array_equal(a[0], gen[0])  # kernel_seed(int) == kernel_seed(Generator)
 
 
-def test_results_do_not_depend_on_the_number_of_threads():
-    from nelc_edu._numba import numba
-
-    W, c, U, b = random_model(5, 40, seed=4)
-    P = decoder_probs(U, b)
-    z0 = np.arange(64) % 5
-    saved = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = run_chains(P, W, c, z0, 7, 25)
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        many = run_chains(P, W, c, z0, 7, 25)
-    finally:
-        numba.set_num_threads(saved)
-    np.testing.assert_array_equal(one[0], many[0])
-    np.testing.assert_array_equal(one[1], many[1])
-
-
-@pytest.mark.parametrize("K", range(2, 27))
-def test_encoder_logits_equal_a_plain_loop_exactly(K):
-    """The blocked (12/8/4-column, SLP-vectorised) sum adds the rows in the order of idx."""
-    from nelc_edu.models import _chain_kernels as kern
+@pytest.mark.numba
+@pytest.mark.parametrize("K", [2, 3, 10, 17])
+def test_encoder_logits_are_the_rows_summed_in_the_order_of_the_list(K):
+    from nelc_edu.models import _chains_numba as kern
 
     rng = np.random.default_rng(K)
     N = 37
     WT = rng.normal(size=(N, K))
-    c = rng.normal(size=K)
-    idx = np.full(N, -7, dtype=np.int64)  # entries past n_on must never be read
+    active = np.full(N, -7, dtype=np.int64)  # entries past n must never be read
     on = np.flatnonzero(rng.random(N) < 0.4)
-    idx[: on.size] = rng.permutation(on)
-    q = np.empty(K)
-    WTp = kern.pad_columns(WT)
-    kern.encoder_logits(WTp.reshape(-1), WTp.shape[1], c, idx, on.size, q)
+    active[: on.size] = rng.permutation(on)
+    out = np.empty(K)
+    kern._sum_rows(WT, active, on.size, out)
     expect = np.zeros(K)
-    for i in idx[: on.size]:
+    for i in active[: on.size]:
         expect = expect + WT[i]
-    np.testing.assert_array_equal(q, expect + c)
+    np.testing.assert_array_equal(out, expect)
 
 
-def test_slp_vectoriser_is_scoped_to_the_decorated_kernels():
-    """``njit_slp`` turns SLP on while compiling its function only (Numba's default is off)."""
-    from numba.core import config
+@pytest.mark.numba
+@pytest.mark.parametrize("density", [0.0, 0.14, 1.0])
+def test_listing_the_active_pixels(density):
+    from nelc_edu.models import _chains_numba as kern
 
-    from nelc_edu._numba import njit, njit_slp
-
-    def body(a):
-        s0 = s1 = s2 = s3 = 0.0
-        for j in range(a.shape[0] // 4):
-            b = np.uint64(4 * j)
-            s0 += a[b]
-            s1 += a[b + np.uint64(1)]
-            s2 += a[b + np.uint64(2)]
-            s3 += a[b + np.uint64(3)]
-        return s0 + 2 * s1 + 3 * s2 + 4 * s3
-
-    before = config.SLP_VECTORIZE
-    with_slp, without = njit_slp()(body), njit()(body)
-    a = np.arange(40.0)
-    assert with_slp(a) == without(a) == body(a)
-    assert config.SLP_VECTORIZE == before  # restored: a user's own kernels are unaffected
-    if "+avx2" in _host_features():  # x86-64 with 4-wide double vectors
-        packed = [list(f.inspect_asm().values())[0].count("vaddpd") for f in (with_slp, without)]
-        assert packed[0] > 0 and packed[1] == 0, packed
-
-
-def _host_features() -> str:
-    import llvmlite.binding as llvm
-
-    return llvm.get_host_cpu_features().flatten()
+    rng = np.random.default_rng(3)
+    for N in (1, 7, 64, 129):
+        x = (rng.random(N) < density).astype(np.uint8)
+        active = np.full(N, -1, dtype=np.int64)
+        n = kern._list_active(x, active)
+        np.testing.assert_array_equal(active[:n], np.flatnonzero(x))
 
 
 def test_random_number_layout():
@@ -258,7 +232,7 @@ def test_pixel_sampling_is_exact_at_zero_and_one():
     P[:, ::2] = 1.0
     P[:, 1] = 2.0**-31  # the smallest nonzero probability that can fire
     W = np.zeros((K, N))
-    for backend in ("numba", "numpy"):
+    for backend in (None, "numpy"):
         _, x, xs = run_chains(P, W, np.zeros(K), np.zeros(C, dtype=int), 0, 50,
                               record_visible=True, backend=backend)
         assert np.all(xs[:, :, ::2] == 1)
@@ -302,6 +276,7 @@ def test_persistent_chains_start():
     np.testing.assert_array_equal(ch.keys, again.keys)
 
 
+@pytest.mark.numba
 def test_advance_numba_equals_numpy_and_running_average_rule():
     K, N, C = 4, 13, 30
     W, c, U, b = random_model(K, N, seed=8)
@@ -311,13 +286,12 @@ def test_advance_numba_equals_numpy_and_running_average_rule():
     T_manual = np.full((K, K), 1.0 / K)
     visits = np.zeros(K)
     for _ in range(6):
-        a.advance(P, W, c)
+        a.advance(P, W, c, backend="numba")
         r.advance(P, W, c, backend="numpy")
-        for name in ("z", "z_prev", "x", "n_on"):
+        for name in ("z", "z_prev", "x"):
             np.testing.assert_array_equal(getattr(a, name), getattr(r, name))
         np.testing.assert_allclose(a.q, r.q, rtol=1e-12)
         np.testing.assert_allclose(a.q, softmax(a.x @ W.T + c), rtol=1e-12)
-        np.testing.assert_array_equal(a.n_on, a.x.sum(axis=1))
         # the documented rule, by hand
         visits = 0.8 * visits
         for z in range(K):
@@ -355,9 +329,11 @@ def test_persistent_chain_continues_run_chains_stream():
     for _ in range(5):
         ch.advance(P, W, c)
         traj.append(ch.z.copy())
-    from nelc_edu.models import _chain_kernels as kern
+    from nelc_edu.models.sampling import _chain_module
 
-    z_run, x_run, _ = kern.run_chains(P, np.ascontiguousarray(W.T), c, z0, ch.keys, 5, 0, 1, False)
+    z_run, x_run, _ = _chain_module(None).run_chains(
+        P, np.ascontiguousarray(W.T), c, z0, ch.keys, 5, 0, 1, False
+    )
     np.testing.assert_array_equal(np.array(traj), z_run)
     np.testing.assert_array_equal(ch.x, x_run)
 
@@ -382,13 +358,14 @@ def test_exact_gradients_used_as_truth_match_finite_differences():
 @pytest.mark.parametrize(
     "K, N, B, C", [(3, 5, 12, 9), (10, 64, 40, 25), (4, 31, 7, 50), (7, 12, 10, 8), (13, 10, 9, 11)]
 )
+@pytest.mark.numba
 def test_gradients_numba_equal_numpy(K, N, B, C):
     W, c, U, b = random_model(K, N, seed=K + N)
     X = np.random.default_rng(1).integers(0, 2, (B, N)).astype(np.uint8)
     a = PersistentChains.start(K, N, C, seed=3)
     r = PersistentChains.start(K, N, C, seed=3)
     for _ in range(3):
-        ga = two_matrix_pcd_gradient(W, c, U, b, X, a)
+        ga = two_matrix_pcd_gradient(W, c, U, b, X, a, backend="numba")
         gr = two_matrix_pcd_gradient(W, c, U, b, X, r, backend="numpy")
         np.testing.assert_array_equal(a.z, r.z)
         np.testing.assert_array_equal(a.x, r.x)
@@ -396,7 +373,7 @@ def test_gradients_numba_equal_numpy(K, N, B, C):
             assert ga[k].shape == {"W": (K, N), "c": (K,), "U": (N, K), "b": (N,)}[k]
             np.testing.assert_allclose(ga[k], gr[k], rtol=1e-10, atol=1e-13)
         np.testing.assert_allclose(ga["b"], ga["U"].sum(axis=1), atol=1e-13)
-        ha = onehot_rbm_pcd_gradient(W, c, b, X, a)
+        ha = onehot_rbm_pcd_gradient(W, c, b, X, a, backend="numba")
         hr = onehot_rbm_pcd_gradient(W, c, b, X, r, backend="numpy")
         np.testing.assert_array_equal(a.z, r.z)
         for k in ("W", "c", "b"):
@@ -465,16 +442,16 @@ def test_tied_two_matrix_chain_is_the_rbm_chain():
     np.testing.assert_array_equal(a.x, r.x)
 
 
-def test_stationary_and_fundamental():
+def test_pi_and_Z_of_the_running_estimate_and_the_reducible_error():
     rng = np.random.default_rng(3)
     T = rng.random((5, 5))
     T /= T.sum(axis=1, keepdims=True)
-    pi, Z = stationary_and_fundamental(T)
-    np.testing.assert_allclose(pi @ T, pi, atol=1e-14)
-    fundamental = np.eye(5) - T + np.outer(np.ones(5), pi)
-    np.testing.assert_allclose(Z @ fundamental, np.eye(5), atol=1e-12)
-    with pytest.raises(ValueError, match="reducible"):
-        stationary_and_fundamental(np.eye(3))
+    pi, Z = _stationary_and_fundamental(T)
+    pi_true, Z_true = stationary_and_fundamental(T)
+    np.testing.assert_allclose(pi, pi_true, rtol=1e-12)
+    np.testing.assert_allclose(Z, Z_true, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="reducible.*use more chains"):
+        _stationary_and_fundamental(np.eye(3))
 
 
 def test_decoder_probs_is_stable():
@@ -526,9 +503,11 @@ def test_bad_inputs_raise_clear_errors():
         PersistentChains.start(1, N, 5, seed=0)
 
 
-def test_importing_chains_does_not_import_numba():
-    code = "import sys, nelc_edu.models.chains; print('numba' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+def test_importing_the_chain_modules_does_not_import_numba():
+    code = ("import sys, nelc_edu.models.sampling, nelc_edu.models.pcd; "
+            "print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=120)
     assert out.stdout.strip() == "False"
 
 
@@ -548,51 +527,36 @@ def test_exact_gradients_agree_with_the_model_classes():
         np.testing.assert_allclose(ours[k], theirs[k], atol=1e-12)
 
 
-# ----------------------------------------------------------------------------- fused PCD step
-def test_unchecked_pcd_step_matches_numpy_reference():
-    from nelc_edu.models import _chain_kernels as kern
-    from nelc_edu.models.chains import (
-        ActiveRows,
-        PersistentChains,
-        _two_matrix_pcd_gradient_unchecked,
-        stationary_and_fundamental,
-        two_matrix_pcd_gradient,
-    )
-
+# ----------------------------------------------------------------------------- training path
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.numba), "numpy"])
+def test_the_training_path_equals_the_public_gradient(backend):
+    """``_two_matrix_gradient`` on listed rows is the checked public function, number for number."""
     rng = np.random.default_rng(7)
     for K, N in ((3, 9), (10, 64), (5, 33)):
         W, U = rng.normal(0, 0.7, (K, N)), rng.normal(0, 2.0, (N, K))
         c, b = rng.normal(size=K), rng.normal(size=N)
-        ch_nb = PersistentChains.start(K, N, 40, seed=1)
-        ch_np = PersistentChains.start(K, N, 40, seed=1)
+        ch_a = PersistentChains.start(K, N, 40, seed=1)
+        ch_b = PersistentChains.start(K, N, 40, seed=1)
+        X = (rng.random((60, N)) < 0.3).astype(np.uint8)
+        data = ActiveRows.from_dense(X)
         for _ in range(4):
-            X = (rng.random((25, N)) < 0.3).astype(np.uint8)
-            g_nb = _two_matrix_pcd_gradient_unchecked(
-                W, c, U, b, ActiveRows.from_dense(X), np.arange(len(X)), ch_nb
-            )
-            g_np = two_matrix_pcd_gradient(W, c, U, b, X, ch_np, backend="numpy")
-            assert np.array_equal(ch_nb.x, ch_np.x) and np.array_equal(ch_nb.z, ch_np.z)
-            for key in g_np:
-                np.testing.assert_allclose(g_nb[key], g_np[key], rtol=1e-10, atol=1e-13)
-        ok, pi, Z = kern.stationary_fundamental(ch_nb.T_running)
-        pi_np, Z_np = stationary_and_fundamental(ch_nb.T_running)
-        assert ok
-        np.testing.assert_allclose(pi, pi_np, rtol=1e-12)
-        np.testing.assert_allclose(Z, Z_np, rtol=1e-10, atol=1e-12)
+            rows = rng.choice(60, 25, replace=False)
+            g_a = _two_matrix_gradient(W, c, U, b, data, rows, ch_a, backend=backend)
+            g_b = two_matrix_pcd_gradient(W, c, U, b, X[rows], ch_b, backend=backend)
+            assert np.array_equal(ch_a.x, ch_b.x) and np.array_equal(ch_a.z, ch_b.z)
+            for key in g_a:
+                np.testing.assert_array_equal(g_a[key], g_b[key])
 
 
-def test_unchecked_pcd_step_refuses_reducible_T():
-    from nelc_edu.models.chains import (
-        ActiveRows,
-        PersistentChains,
-        _two_matrix_pcd_gradient_unchecked,
-    )
-
+def test_a_reducible_estimate_raises_the_error_training_reports():
     K, N = 3, 5
     ch = PersistentChains.start(K, N, 10, seed=0)
     T = np.eye(K)  # reducible
     with pytest.raises(ValueError, match="reducible"):
-        _two_matrix_pcd_gradient_unchecked(
+        _two_matrix_gradient(
             np.zeros((K, N)), np.zeros(K), np.zeros((N, K)), np.zeros(N),
             ActiveRows.from_dense(np.zeros((2, N), dtype=np.uint8)), np.arange(2), ch, T=T,
         )
+    with pytest.raises(ValueError, match="not row-stochastic"):  # a user's T is checked first
+        two_matrix_pcd_gradient(np.zeros((K, N)), np.zeros(K), np.zeros((N, K)), np.zeros(N),
+                                np.zeros((2, N)), ch, T=np.full((K, K), 0.5))

@@ -35,11 +35,12 @@ def chain():
     ],
 )
 @pytest.mark.parametrize("x0", [None, 0, "per-chain"])
+@pytest.mark.numba
 def test_numba_kernel_and_numpy_reference_are_identical(T, x0):
     n_chains = 5
     if x0 == "per-chain":
         x0 = np.arange(n_chains) % T.shape[0]
-    a = markov.simulate(T, 3000, x0=x0, seed=42, n_chains=n_chains)
+    a = markov.simulate(T, 3000, x0=x0, seed=42, n_chains=n_chains, backend="numba")
     b = markov.simulate(T, 3000, x0=x0, seed=42, n_chains=n_chains, backend="numpy")
     c = markov.simulate_reference(T, 3000, x0=x0, seed=42, n_chains=n_chains)
     assert a.dtype == b.dtype == np.int64

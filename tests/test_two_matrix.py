@@ -339,7 +339,7 @@ def test_sample_options_and_errors():
 
 def test_persistent_chain_gradient_agrees_with_exact_gradient():
     """Chains at stationarity + exact T: the PCD two-step gradient is unbiased for the exact one."""
-    from nelc_edu.models import chains
+    from nelc_edu.models import pcd
 
     model = _random_model(3, 5, 18)
     X = _data(5, 40, 18)
@@ -351,7 +351,7 @@ def test_persistent_chain_gradient_agrees_with_exact_gradient():
     n_avg = 10
     avg = {k: np.zeros_like(v) for k, v in exact.items()}
     for _ in range(n_avg):
-        g = chains.two_matrix_pcd_gradient(model.W, model.c, model.U, model.b, X, ch, T=T)
+        g = pcd.two_matrix_pcd_gradient(model.W, model.c, model.U, model.b, X, ch, T=T)
         for k in avg:
             avg[k] += g[k] / n_avg
     num = math.sqrt(sum(np.sum((avg[k] - exact[k]) ** 2) for k in exact))
@@ -361,7 +361,7 @@ def test_persistent_chain_gradient_agrees_with_exact_gradient():
 
 # --------------------------------------------------------------------------- minibatches as rows
 def test_active_rows_list_the_ones_of_each_row():
-    from nelc_edu.models.chains import ActiveRows
+    from nelc_edu.models.pcd import ActiveRows
 
     X = (np.random.default_rng(4).random((9, 13)) < 0.3).astype(np.uint8)
     X[2] = 0  # an empty row
@@ -376,7 +376,7 @@ def test_active_rows_list_the_ones_of_each_row():
 
 
 def test_pcd_gradient_rows_equals_pcd_gradient_on_the_same_minibatch():
-    from nelc_edu.models.chains import ActiveRows
+    from nelc_edu.models.pcd import ActiveRows
 
     model = _random_model(4, 11, 21)
     X = (np.random.default_rng(5).random((30, 11)) < 0.4).astype(np.uint8)
@@ -394,7 +394,7 @@ def test_pcd_gradient_rows_equals_pcd_gradient_on_the_same_minibatch():
     "rows, msg", [([], "non-empty"), ([0.5], "row numbers"), ([30], r"\[0, 30\)"), ([-1], "lie in")]
 )
 def test_pcd_gradient_rows_rejects_bad_rows(rows, msg):
-    from nelc_edu.models.chains import ActiveRows
+    from nelc_edu.models.pcd import ActiveRows
 
     model = _random_model(3, 5, 22)
     data = ActiveRows.from_dense(np.zeros((30, 5), dtype=np.uint8))
@@ -466,7 +466,7 @@ def test_one_step_rule_is_the_truncated_stationary_term():
 
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 def test_persistent_one_step_gradient_agrees_with_exact_one_step(backend):
-    from nelc_edu.models import chains
+    from nelc_edu.models import pcd
 
     model = _random_model(3, 5, 23)
     X = _data(5, 40, 23)
@@ -477,7 +477,7 @@ def test_persistent_one_step_gradient_agrees_with_exact_one_step(backend):
         model.pcd_gradient(X, ch, stationary_term="one_step")
     avg = {k: np.zeros_like(v) for k, v in exact.items()}
     for _ in range(10):
-        g = chains.two_matrix_pcd_gradient(model.W, model.c, model.U, model.b, X, ch, T=T,
+        g = pcd.two_matrix_pcd_gradient(model.W, model.c, model.U, model.b, X, ch, T=T,
                                            backend=backend, stationary_term="one_step")
         for k in avg:
             avg[k] += g[k] / 10

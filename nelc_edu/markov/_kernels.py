@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
-from .._rng_kernels import uniform
+from .._rng_numba import uniform
 
 
 @njit(cache=True)

@@ -1,10 +1,11 @@
 """Trajectories of a Markov chain, and estimators of currents and entropy production.
 
-Simulation runs in a Numba kernel (:mod:`nelc_edu.markov._kernels`, compiled on the first
-call and cached on disk) with the package's counter-based generator: chain ``c`` uses the
-stream ``stream_keys(kernel_seed(seed), n_chains)[c]``, draw 0 for its initial state and
-draw ``t`` for step ``t``. A pure-NumPy reference (``backend="numpy"``) draws the very same
-numbers and gives the very same trajectories; the tests compare them.
+Simulation uses the package's counter-based generator: chain ``c`` uses the stream
+``stream_keys(kernel_seed(seed), n_chains)[c]``, draw 0 for its initial state and draw ``t``
+for step ``t``. It runs in the current backend (:mod:`nelc_edu._backend`): a NumPy loop over
+steps (``_simulate_numpy``, the reference), or its Numba twin
+(:mod:`nelc_edu.markov._kernels`, compiled on the first call and cached on disk), which
+draws the very same numbers and gives the very same trajectories; the tests compare them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .. import _backend
 from .._rng import kernel_seed, stream_keys, uniforms
 from .._validation import check_positive_int, check_stochastic_matrix
 from .core import _entropy_production_from_flux, _gth, _require_irreducible
@@ -28,9 +30,6 @@ __all__ = [
     "estimate_entropy_production_observed",
     "ObservedEntropyProduction",
 ]
-
-_BACKENDS = ("numba", "numpy")
-
 
 def _cumulative_rows(T: np.ndarray) -> np.ndarray:
     """Cumulative rows, ``+inf`` from the last positive entry of each row on.
@@ -90,7 +89,7 @@ def simulate(
     x0: int | ArrayLike | None = None,
     seed: int | np.random.Generator | None = None,
     n_chains: int = 1,
-    backend: str = "numba",
+    backend: str | None = None,
 ) -> np.ndarray:
     """Simulate trajectories of the chain ``T``.
 
@@ -108,9 +107,10 @@ def simulate(
         Same seed, same trajectories (on every machine and for both backends).
     n_chains : int, optional
         Number of independent chains.
-    backend : {"numba", "numpy"}, optional
+    backend : {"numba", "numpy", None}, optional
         ``"numba"``: compiled kernel (fast; first call compiles or loads the cache).
-        ``"numpy"``: the pure-NumPy reference, identical output, slow for long runs.
+        ``"numpy"``: the pure-NumPy reference, identical output, slower for long runs.
+        ``None`` (default): the current backend (:func:`nelc_edu.backend`).
 
     Returns
     -------
@@ -132,8 +132,7 @@ def simulate(
     T = check_stochastic_matrix(T)
     n_steps = check_positive_int(n_steps, "n_steps", minimum=0)
     n_chains = check_positive_int(n_chains, "n_chains")
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend must be one of {_BACKENDS}; got {backend!r}.")
+    backend = _backend.resolve(backend)
     keys = stream_keys(kernel_seed(seed), n_chains)
     start = _initial_states(T, x0, keys)
     cum = _cumulative_rows(T)

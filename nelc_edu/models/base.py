@@ -506,7 +506,7 @@ class LatentChainModel:
         >>> out.z.shape, out.x.shape, out.x_traj is None
         ((10, 5), (5, 4), True)
         """
-        from . import chains
+        from .sampling import run_chains
 
         C = check_positive_int(n_chains, "n_chains")
         n_steps = check_positive_int(n_steps, "n_steps")
@@ -527,7 +527,7 @@ class LatentChainModel:
             if np.any((z0 < 0) | (z0 >= self.K)):
                 raise ValueError(f"z0 entries must lie in 0..K-1 = 0..{self.K - 1}.")
         z0 = np.ascontiguousarray(z0, dtype=np.int64)
-        z_traj, x_final, x_traj = chains.run_chains(
+        z_traj, x_final, x_traj = run_chains(
             self.decoder_probs(),
             np.ascontiguousarray(self._W),
             np.ascontiguousarray(self._c),
@@ -549,10 +549,10 @@ class LatentChainModel:
         >>> model = TwoMatrixModel.random(3, 4, seed=0)
         >>> chains = model.init_chains(10, seed=0)
         """
-        from . import chains
+        from .pcd import PersistentChains
 
         n_chains = check_positive_int(n_chains, "n_chains")
-        return chains.PersistentChains.start(self.K, self.N, n_chains, seed)
+        return PersistentChains.start(self.K, self.N, n_chains, seed)
 
     def pcd_gradient(self, batch, chains) -> dict[str, np.ndarray]:
         """Persistent-chain gradient estimate on a minibatch (advances ``chains`` one step)."""

@@ -18,10 +18,12 @@ with ``W`` of shape (M, N) (hidden-first, like every model of the package), hidd
 and summing out ``h`` gives the free energy
 :math:`F(x) = -b^\top x - \sum_k \log(1 + e^{W_k \cdot x + c_k})`, :math:`p(x) = e^{-F(x)} / Z`.
 
-Everything that needs ``Z`` (log-likelihood, exact gradient) enumerates the smaller layer,
-which must have at most :data:`MAX_ENUMERATION_UNITS` units. Gibbs sampling, CD-k and PCD-k
-run in Numba with a counter-based random stream per chain; the NumPy references in
-:mod:`._rbm_reference` produce the same samples bit for bit.
+Everything that needs ``Z`` (log-likelihood, exact gradient) enumerates the smaller layer
+(with the helpers of :mod:`.exact`), which must have at most :data:`MAX_ENUMERATION_UNITS`
+units. Gibbs sampling, CD-k and PCD-k give every chain its own counter-based random stream;
+they run in the current backend (:mod:`nelc_edu._backend`: the NumPy reference
+:mod:`._rbm_numpy` or its Numba twin :mod:`._rbm_numba`), with the same samples for the
+same seed.
 
 Examples
 --------
@@ -47,6 +49,7 @@ import numpy as np
 
 from .._rng import as_generator, kernel_seed, stream_keys
 from .._validation import as_float_array, check_binary_data, check_positive_int
+from .exact import N_MAX_EXACT, all_binary_states, binary_state_chunks, logsumexp, sigmoid, softplus
 
 __all__ = [
     "BinaryRBM",
@@ -57,12 +60,10 @@ __all__ = [
 ]
 
 #: Largest layer that :meth:`BinaryRBM.log_partition` enumerates (2**20 terms).
-MAX_ENUMERATION_UNITS = 20
+MAX_ENUMERATION_UNITS = N_MAX_EXACT
 
 #: Largest layers for the full transition matrices of :meth:`BinaryRBM.transition_matrix`.
 MAX_TRANSITION_UNITS = 12
-
-_CHUNK = 1 << 14  # states per enumeration chunk (bounds the memory to ~CHUNK * max(M, N))
 
 _LAYERS = ("visible", "hidden")
 
@@ -71,12 +72,13 @@ def enumerate_states(n: int, start: int = 0, stop: int | None = None) -> np.ndar
     """All binary vectors of length ``n`` (or the rows ``start:stop`` of that list).
 
     Row ``s`` is the binary expansion of ``s``, most significant bit first, so the state
-    index of a vector ``x`` is ``int("".join(map(str, x)), 2)``.
+    index of a vector ``x`` is ``int("".join(map(str, x)), 2)``. The same list as
+    :func:`nelc_edu.models.exact.all_binary_states`.
 
     Parameters
     ----------
     n : int
-        Number of units (1 <= n <= 30).
+        Number of units (1 <= n <= :data:`MAX_ENUMERATION_UNITS`).
     start, stop : int
         Range of state indices (default: all ``2**n``).
 
@@ -92,12 +94,11 @@ def enumerate_states(n: int, start: int = 0, stop: int | None = None) -> np.ndar
     [[1, 0, 1]]
     """
     n = check_positive_int(n, "n")
-    if n > 30:
-        raise ValueError(f"n = {n}: enumerating 2**{n} states is not sensible (n <= 30).")
-    stop = 2**n if stop is None else stop
-    idx = np.arange(start, stop, dtype=np.int64)
-    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
-    return ((idx[:, None] >> shifts[None, :]) & 1).astype(np.uint8)
+    if n > MAX_ENUMERATION_UNITS:
+        raise ValueError(
+            f"n = {n}: enumerating 2**{n} states is not sensible (n <= {MAX_ENUMERATION_UNITS})."
+        )
+    return all_binary_states(n, start, stop)
 
 
 def _state_index(S: np.ndarray) -> np.ndarray:
@@ -107,19 +108,15 @@ def _state_index(S: np.ndarray) -> np.ndarray:
     return S.astype(np.int64) @ weights
 
 
-def _softplus(a: np.ndarray) -> np.ndarray:
-    return np.logaddexp(0.0, a)
+def _rbm_module(backend: str | None):
+    """The Gibbs/CD/PCD implementation for ``backend`` (None: the current backend)."""
+    from .. import _backend
 
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):  # exp(-a) = inf gives the correct limit 0
-        return 1.0 / (1.0 + np.exp(-a))
-
-
-def _logsumexp(values: list[float]) -> float:
-    arr = np.asarray(values, dtype=np.float64)
-    m = float(arr.max())
-    return m + float(np.log(np.sum(np.exp(arr - m))))
+    if _backend.resolve(backend) == "numba":
+        from . import _rbm_numba as impl
+    else:
+        from . import _rbm_numpy as impl
+    return impl
 
 
 @dataclass
@@ -351,7 +348,7 @@ class BinaryRBM:
         """
         X = check_binary_data(X, "X", n_features=self.N)
         W, c, _ = self._checked_params()
-        return _sigmoid(X.astype(np.float64) @ W.T + c)
+        return sigmoid(X.astype(np.float64) @ W.T + c)
 
     def p_x_given_h(self, H) -> np.ndarray:
         """``p(x_i = 1 | h)`` for every row of ``H``: shape (n, N).
@@ -370,7 +367,7 @@ class BinaryRBM:
             )
         H = check_binary_data(H_arr, "H", n_features=self.M)
         W, _, b = self._checked_params()
-        return _sigmoid(H.astype(np.float64) @ W + b)
+        return sigmoid(H.astype(np.float64) @ W + b)
 
     def free_energy(self, X) -> np.ndarray:
         r"""Free energy :math:`F(x) = -b^\top x - \sum_k \log(1 + e^{W_k x + c_k})`, shape (n,).
@@ -392,8 +389,8 @@ class BinaryRBM:
         W, c, b = self._checked_params()
         Sf = S.astype(np.float64)
         if layer == "visible":
-            return Sf @ b + _softplus(Sf @ W.T + c).sum(axis=1)
-        return Sf @ c + _softplus(Sf @ W + b).sum(axis=1)
+            return Sf @ b + softplus(Sf @ W.T + c).sum(axis=1)
+        return Sf @ c + softplus(Sf @ W + b).sum(axis=1)
 
     # ------------------------------------------------------------------ exact quantities
     def _enumeration_layer(self, layer: str | None) -> str:
@@ -412,9 +409,7 @@ class BinaryRBM:
 
     def _chunks(self, layer: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         n = self.N if layer == "visible" else self.M
-        total = 2**n
-        for start in range(0, total, _CHUNK):
-            S = enumerate_states(n, start, min(total, start + _CHUNK))
+        for S in binary_state_chunks(n, width=max(self.M, self.N)):
             yield S, self._log_weights(S, layer)
 
     def log_partition(self, layer: str | None = None) -> float:
@@ -443,7 +438,7 @@ class BinaryRBM:
         for _, logw in self._chunks(layer):
             m = float(logw.max())
             parts.append(m + float(np.log(np.exp(logw - m).sum())))
-        return _logsumexp(parts)
+        return float(logsumexp(np.array(parts)))
 
     def log_prob(self, X) -> np.ndarray:
         """Exact ``log p(x)`` (nats) for every row of ``X``, shape (n,).
@@ -521,8 +516,8 @@ class BinaryRBM:
         A = Xall @ W.T + c  # (2^N, M) hidden activations
         B = Hall @ W + b  # (2^M, N) visible activations
         # log p(h | x) = h.a - sum softplus(a), as a (2^N, 2^M) matrix; same for p(x | h)
-        log_h_given_x = A @ Hall.T - _softplus(A).sum(axis=1)[:, None]
-        log_x_given_h = B @ Xall.T - _softplus(B).sum(axis=1)[:, None]
+        log_h_given_x = A @ Hall.T - softplus(A).sum(axis=1)[:, None]
+        log_x_given_h = B @ Xall.T - softplus(B).sum(axis=1)[:, None]
         P_hx = np.exp(log_h_given_x)  # rows x, columns h
         P_xh = np.exp(log_x_given_h)  # rows h, columns x
         if layer == "visible":
@@ -541,12 +536,12 @@ class BinaryRBM:
             p = np.exp(logw - log_z)
             Sf = S.astype(np.float64)
             if layer == "hidden":
-                Q = _sigmoid(Sf @ W + b)  # E[x | h], (chunk, N)
+                Q = sigmoid(Sf @ W + b)  # E[x | h], (chunk, N)
                 EhX += (Sf * p[:, None]).T @ Q
                 Eh += p @ Sf
                 Ex += p @ Q
             else:
-                Q = _sigmoid(Sf @ W.T + c)  # E[h | x], (chunk, M)
+                Q = sigmoid(Sf @ W.T + c)  # E[h | x], (chunk, M)
                 EhX += (Q * p[:, None]).T @ Sf
                 Eh += p @ Q
                 Ex += p @ Sf
@@ -573,7 +568,7 @@ class BinaryRBM:
         X = check_binary_data(X, "X", n_features=self.N)
         W, c, _ = self._checked_params()
         Xf = X.astype(np.float64)
-        P = _sigmoid(Xf @ W.T + c)
+        P = sigmoid(Xf @ W.T + c)
         model = self._model_statistics()
         n = X.shape[0]
         return {
@@ -583,12 +578,6 @@ class BinaryRBM:
         }
 
     # ------------------------------------------------------------------ sampling
-    def _kernel_args(self):
-        # No finiteness check here (hot path): NaN parameters give NaN gradients, which the
-        # training loop reports; the public probability methods do check.
-        W, c, b = self.W, self.c, self.b
-        return W, np.ascontiguousarray(W.T), b, c
-
     def _new_chains(self, X0: np.ndarray, key_seed: int) -> RBMChains:
         C = X0.shape[0]
         return RBMChains(
@@ -641,7 +630,7 @@ class BinaryRBM:
         *,
         seed=None,
         return_hidden: bool = False,
-        backend: str = "numba",
+        backend: str | None = None,
     ):
         """Alternating Gibbs sampling ``x -> h -> x``, ``n_steps`` steps on every chain.
 
@@ -657,8 +646,9 @@ class BinaryRBM:
             Seeds the start states (for an int ``start``) and the chains' streams.
         return_hidden : bool
             Also return the hidden states drawn in the last step.
-        backend : {"numba", "numpy"}
-            The Numba kernel (default) or its NumPy reference: same seed, same samples.
+        backend : {"numba", "numpy", None}
+            The implementation for this call (None: the current backend,
+            :func:`nelc_edu.backend`): same seed, same samples.
 
         Returns
         -------
@@ -677,8 +667,7 @@ class BinaryRBM:
         True
         """
         n_steps = check_positive_int(n_steps, "n_steps", minimum=0)
-        if backend not in ("numba", "numpy"):
-            raise ValueError(f"backend must be 'numba' or 'numpy'; got {backend!r}.")
+        impl = _rbm_module(backend)
         if isinstance(start, RBMChains):
             chains = self._check_chains(start)
         elif isinstance(start, (int, np.integer)) and not isinstance(start, bool):
@@ -689,40 +678,20 @@ class BinaryRBM:
         else:
             X0 = check_binary_data(start, "start", n_features=self.N)
             chains = self._new_chains(X0, kernel_seed(as_generator(seed)))
-        self._advance(chains, n_steps, backend)
+        if n_steps > 0:
+            impl.gibbs(chains.x, chains.h, self.W, self.b, self.c, chains.keys,
+                       chains.counters, n_steps)
         X = chains.x.copy()
         return (X, chains.h.copy()) if return_hidden else X
 
-    def _advance(self, chains: RBMChains, n_steps: int, backend: str = "numba") -> None:
-        if n_steps == 0:
-            return
-        W, WT, b, c = self._kernel_args()
-        if backend == "numba":
-            from ._rbm_kernels import gibbs_kernel
-
-            gibbs_kernel(chains.x, chains.h, W, WT, b, c, chains.keys, chains.counters, n_steps)
-        else:
-            from ._rbm_reference import gibbs_reference
-
-            chains.x[...], chains.h[...] = gibbs_reference(
-                chains.x, W, b, c, chains.keys, chains.counters, n_steps
-            )
-
     # ------------------------------------------------------------------ training gradients
-    def _rb_statistics(self, X_data: np.ndarray, X_model: np.ndarray) -> dict[str, np.ndarray]:
-        """``<p(h|x) x^T>_data - <p(h|x) x^T>_model`` and the bias terms (Numba)."""
-        from ._rbm_kernels import rb_statistics_kernel
-
-        _, WT, _, c = self._kernel_args()
-        gWT, gc, gb = np.empty((self.N, self.M)), np.empty(self.M), np.empty(self.N)
-        rb_statistics_kernel(X_data, X_model, WT, c, gWT, gc, gb)
-        return {"W": np.ascontiguousarray(gWT.T), "c": gc, "b": gb}
-
     def _update(self, batch: np.ndarray, chains: RBMChains, k: int, cd: bool):
-        """Move the chains and compute the Rao-Blackwellised statistics (one kernel call)."""
-        from ._rbm_kernels import update_kernel
+        """Move the chains and compute the Rao-Blackwellised statistics (one call).
 
-        gW, gc, gb = update_kernel(
+        No finiteness check here (the hot path of training): NaN parameters give NaN
+        gradients, which the training loop reports.
+        """
+        gW, gc, gb = _rbm_module(None).update(
             batch, chains.x, chains.h, self.W, self.b, self.c, chains.keys, chains.counters,
             k, cd,
         )

@@ -81,6 +81,23 @@ def all_binary_states(N: int, start: int = 0, stop: int | None = None) -> np.nda
     return np.ascontiguousarray(((idx[:, None] >> shifts[None, :]) & 1).astype(np.uint8))
 
 
+def binary_state_chunks(n: int, width: int) -> Iterator[np.ndarray]:
+    """All ``2**n`` binary states of length ``n`` in :func:`all_binary_states` order, in chunks.
+
+    Each chunk has at most ``_CHUNK_ENTRIES // width`` rows, so that the caller's work
+    arrays of shape (chunk, width) stay within a fixed memory budget (32 MB of float64).
+
+    Examples
+    --------
+    >>> [S.shape for S in binary_state_chunks(3, width=(1 << 22) // 4)]
+    [(4, 3), (4, 3)]
+    """
+    check_exact_size(n, "enumeration")
+    chunk = max(1, _CHUNK_ENTRIES // max(1, width))
+    for start in range(0, 1 << n, chunk):
+        yield all_binary_states(n, start, start + chunk)
+
+
 def logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray:
     """``log(sum(exp(a)))`` along ``axis``, stable, and silent when every entry is ``-inf``.
 
@@ -102,9 +119,14 @@ def logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray:
     return np.squeeze(out, axis=axis)
 
 
+def softplus(a: np.ndarray) -> np.ndarray:
+    """``log(1 + exp(a))``, stable for any finite ``a``."""
+    return np.logaddexp(0.0, np.asarray(a, dtype=np.float64))
+
+
 def log_sigmoid(a: np.ndarray) -> np.ndarray:
     """``log(sigmoid(a)) = -log(1 + exp(-a))``, stable for any finite ``a``."""
-    return -np.logaddexp(0.0, -np.asarray(a, dtype=np.float64))
+    return -softplus(-np.asarray(a, dtype=np.float64))
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
@@ -127,18 +149,12 @@ def log_bernoulli_rows(X: np.ndarray, logits: np.ndarray) -> np.ndarray:
     -------
     float64 array (n, K)
     """
-    softplus = np.logaddexp(0.0, logits).sum(axis=0)
-    return np.asarray(X, dtype=np.float64) @ logits - softplus[None, :]
+    return np.asarray(X, dtype=np.float64) @ logits - softplus(logits).sum(axis=0)[None, :]
 
 
 def log_softmax_rows(logits: np.ndarray) -> np.ndarray:
     """Row-wise ``log softmax`` of a (n, K) array."""
     return logits - logsumexp(logits, axis=1)[:, None]
-
-
-def chunk_size(N: int, K: int) -> int:
-    """Number of enumerated states per chunk, so that (chunk, K, K) work arrays stay small."""
-    return int(max(1, min(1 << N, _CHUNK_ENTRIES // max(K * K, N))))
 
 
 class Enumeration:
@@ -161,10 +177,8 @@ class Enumeration:
     def __init__(self, model) -> None:
         check_exact_size(model.N)
         self.model = model
-        self.chunk = chunk_size(model.N, model.K)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        N = self.model.N
-        for start in range(0, 1 << N, self.chunk):
-            X = all_binary_states(N, start, start + self.chunk)
-            yield X, self.model.log_decoder(X)
+        model = self.model
+        for X in binary_state_chunks(model.N, width=max(model.K * model.K, model.N)):
+            yield X, model.log_decoder(X)

@@ -250,9 +250,9 @@ class OneHotRBM(LatentChainModel):
     def pcd_gradient(self, batch, chains) -> dict[str, np.ndarray]:
         """Persistent contrastive divergence gradient (advances ``chains`` one step).
 
-        Delegates to :func:`nelc_edu.models.chains.onehot_rbm_pcd_gradient`.
+        Delegates to :func:`nelc_edu.models.pcd.onehot_rbm_pcd_gradient`.
         """
-        from . import chains as _chains
+        from .pcd import onehot_rbm_pcd_gradient
 
         batch = self._check_X(batch, "batch")
-        return _chains.onehot_rbm_pcd_gradient(self._W, self._c, self._b, batch, chains)
+        return onehot_rbm_pcd_gradient(self._W, self._c, self._b, batch, chains)

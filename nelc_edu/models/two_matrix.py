@@ -243,7 +243,7 @@ class TwoMatrixModel(LatentChainModel):
         (['U', 'W', 'b', 'c'], (5, 3))
         """
         from .. import markov
-        from .chains import check_stationary_term
+        from .pcd import check_stationary_term
 
         one_step = check_stationary_term(stationary_term)
         X = self._check_X(X)
@@ -286,32 +286,32 @@ class TwoMatrixModel(LatentChainModel):
     ) -> dict[str, np.ndarray]:
         """Persistent-chain two-step gradient on a minibatch (advances ``chains`` one step).
 
-        Delegates to :func:`nelc_edu.models.chains.two_matrix_pcd_gradient`.
+        The same numbers as :func:`nelc_edu.models.pcd.two_matrix_pcd_gradient` with this
+        model's parameters.
         """
-        from . import chains as _chains
+        from . import pcd
 
-        one_step = _chains.check_stationary_term(stationary_term)
+        one_step = pcd.check_stationary_term(stationary_term)
         batch = self._check_X(batch, "batch")
-        # The parameters are this model's validated arrays and the batch is checked above:
-        # the training loop takes the unchecked fast path (same numbers as the public one).
-        return _chains._two_matrix_pcd_gradient_unchecked(
-            self._W, self._c, self._U, self._b, _chains.ActiveRows._from_checked(batch),
-            _chains._all_rows(batch), chains, one_step=one_step,
+        rows = np.arange(batch.shape[0], dtype=np.int64)
+        return pcd._two_matrix_gradient(
+            self._W, self._c, self._U, self._b, pcd.ActiveRows._from_checked(batch), rows,
+            chains, one_step=one_step,
         )
 
     def pcd_gradient_rows(
         self, data, rows, chains, *, stationary_term: str = "exact"
     ) -> dict[str, np.ndarray]:
-        """:meth:`pcd_gradient` on the minibatch ``data[rows]``, listed once per dataset.
+        """:meth:`pcd_gradient` on the minibatch ``data.dense[rows]`` of a listed dataset.
 
-        ``data`` is an :class:`~nelc_edu.models.chains.ActiveRows` of the training set and
+        ``data`` is an :class:`~nelc_edu.models.pcd.ActiveRows` of the training set and
         ``rows`` the minibatch's row numbers: the same numbers as
         ``pcd_gradient(X[rows], chains)``, without listing the minibatch's active pixels
         again at every update (the training loop uses it).
 
         Examples
         --------
-        >>> from nelc_edu.models.chains import ActiveRows
+        >>> from nelc_edu.models.pcd import ActiveRows
         >>> X = np.eye(4, dtype=np.uint8)
         >>> model = TwoMatrixModel.random(2, 4, seed=0)
         >>> chains = model.init_chains(8, seed=0)
@@ -319,10 +319,10 @@ class TwoMatrixModel(LatentChainModel):
         >>> sorted(g)
         ['U', 'W', 'b', 'c']
         """
-        from . import chains as _chains
+        from . import pcd
 
-        one_step = _chains.check_stationary_term(stationary_term)
-        if not isinstance(data, _chains.ActiveRows) or data.shape[1] != self.N:
+        one_step = pcd.check_stationary_term(stationary_term)
+        if not isinstance(data, pcd.ActiveRows) or data.shape[1] != self.N:
             raise ValueError(
                 "data must be an ActiveRows of a dataset with N = "
                 f"{self.N} columns: ActiveRows.from_dense(X)."
@@ -335,7 +335,7 @@ class TwoMatrixModel(LatentChainModel):
                 f"rows must lie in [0, {data.shape[0]}) (the rows of data); got "
                 f"{rows.min()}..{rows.max()}."
             )
-        return _chains._two_matrix_pcd_gradient_unchecked(
+        return pcd._two_matrix_gradient(
             self._W, self._c, self._U, self._b, data, rows.astype(np.int64, copy=False), chains,
             one_step=one_step,
         )
