@@ -452,6 +452,12 @@ def test_pi_and_Z_of_the_running_estimate_and_the_reducible_error():
     np.testing.assert_allclose(Z, Z_true, rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="reducible.*use more chains"):
         _stationary_and_fundamental(np.eye(3))
+    # irreducible, but state 2 is left at once and entered with probability 1e-18: its
+    # stationary probability (about 1e-18) is below what the chains can resolve
+    T = np.array([[0.5, 0.5 - 1e-18, 1e-18], [0.5, 0.5, 0.0], [0.5, 0.5, 0.0]])
+    assert _stationary_and_fundamental(T[:2, :2] * 0 + 0.5)[0].min() == 0.5
+    with pytest.raises(ValueError, match="numerically reducible: latent state 2"):
+        _stationary_and_fundamental(T)
 
 
 def test_decoder_probs_is_stable():

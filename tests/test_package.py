@@ -37,7 +37,7 @@ def test_unknown_attribute_is_a_clear_error():
 def _modules():
     names = []
     for info in pkgutil.walk_packages(nelc_edu.__path__, prefix="nelc_edu."):
-        if info.name.endswith("_kernels") or ".cli" in info.name:
+        if info.name.endswith(("_kernels", "_numba")) or ".cli" in info.name:  # needs numba
             continue
         names.append(info.name)
     return ["nelc_edu", *sorted(names)]

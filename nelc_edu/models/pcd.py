@@ -267,25 +267,42 @@ def check_stationary_term(stationary_term: str) -> bool:
     return stationary_term == "one_step"
 
 
+#: Smallest stationary probability the persistent-chain gradient accepts: float64's
+#: resolution next to 1. A latent state below it is never visited by the chains (its row
+#: of ``T_running`` stops being updated) and cannot be told apart from an unreachable one.
+PI_FLOOR = float(np.finfo(np.float64).eps)
+
+
 def _stationary_and_fundamental(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``pi`` and ``Z`` of the chains' estimate ``T`` by :mod:`nelc_edu.markov`.
 
-    A ``ValueError`` from there (no unique stationary distribution) is raised again with
-    what it means for persistent chains; the word "reducible" in it is what the training
+    Raises ``ValueError`` when ``T`` has no unique stationary distribution, or when a
+    latent state's stationary probability is below :data:`PI_FLOOR` (the chain has, in
+    float64, lost that state). The word "reducible" in the message is what the training
     loop turns into a :class:`~nelc_edu.training.TrainingDivergedError`.
     """
     from .. import markov
 
+    advice = (
+        "With persistent chains this happens when some latent state is never reached: lower "
+        "the learning rate, use more chains, or check the weights for extreme values."
+    )
     try:
         pi = markov.stationary_distribution(T)
-        return pi, markov.fundamental_matrix(T, pi)
+        Z = markov.fundamental_matrix(T, pi)
     except ValueError as exc:
         raise ValueError(
             "the latent transition matrix estimated by the persistent chains has no unique, "
-            f"strictly positive stationary distribution (it looks reducible): {exc} With "
-            "persistent chains this happens when some latent state is never reached: use "
-            "more chains, or check the weights for extreme values."
+            f"strictly positive stationary distribution (it looks reducible): {exc} {advice}"
         ) from exc
+    if pi.min() < PI_FLOOR:
+        k = int(np.argmin(pi))
+        raise ValueError(
+            f"the latent chain estimated by the persistent chains is numerically reducible: "
+            f"latent state {k} has stationary probability {pi[k]:.2g}, below float64's "
+            f"resolution ({PI_FLOOR:.2g}). {advice}"
+        )
+    return pi, Z
 
 
 def two_matrix_pcd_gradient(
