@@ -273,10 +273,13 @@ def _single_threaded() -> Iterator[None]:
     (a notebook kernel running a serial sweep), a changed ``NUMBA_NUM_THREADS`` makes every
     later compilation fail with "Cannot set NUMBA_NUM_THREADS to a different value".
     """
-    import numba
-
-    saved = numba.get_num_threads()
-    numba.set_num_threads(1)  # thread-local: it limits only the thread that runs kernels
+    try:
+        import numba
+    except ImportError:  # the NumPy backend: only BLAS has threads to limit
+        numba = None
+    saved = numba.get_num_threads() if numba else 1
+    if numba:
+        numba.set_num_threads(1)  # thread-local: it limits only the thread that runs kernels
     try:
         try:  # BLAS already loaded in this process: threadpoolctl limits it, if present
             from threadpoolctl import threadpool_limits
@@ -287,7 +290,8 @@ def _single_threaded() -> Iterator[None]:
         with blas:
             yield
     finally:
-        numba.set_num_threads(saved)
+        if numba:
+            numba.set_num_threads(saved)
 
 
 def run_one(settings_dict: dict[str, Any], single_thread: bool = True) -> dict[str, Any]:

@@ -211,6 +211,7 @@ def test_threads_give_the_same_numbers_as_serial(tmp_path, finished_sweep):
     assert a == {k: b[k] for k in a}
 
 
+@pytest.mark.numba
 def test_run_one_in_process_leaves_the_environment_and_numba_usable(finished_sweep):
     """A serial sweep in a live kernel must not poison later Numba compilations."""
     import numba
