@@ -183,21 +183,24 @@ def test_same_seed_same_result_other_seed_differs():
 
 @pytest.mark.numba
 @pytest.mark.parametrize("K", [2, 3, 10, 17])
-def test_encoder_logits_are_the_rows_summed_in_the_order_of_the_list(K):
+@pytest.mark.parametrize("n_active", [0, 1, 2, 7, 14])
+def test_encoder_logits_are_the_rows_of_the_active_pixels_summed(K, n_active):
     from nelc_edu.models import _chains_numba as kern
 
     rng = np.random.default_rng(K)
     N = 37
     WT = rng.normal(size=(N, K))
     active = np.full(N, -7, dtype=np.int64)  # entries past n must never be read
-    on = np.flatnonzero(rng.random(N) < 0.4)
-    active[: on.size] = rng.permutation(on)
-    out = np.empty(K)
-    kern._sum_rows(WT, active, on.size, out)
+    active[:n_active] = rng.choice(N, n_active, replace=False)
+    out = np.full(K, np.nan)
+    kern._sum_rows(WT, active, n_active, out)
     expect = np.zeros(K)
-    for i in active[: on.size]:
-        expect = expect + WT[i]
+    for j in range(0, n_active - 1, 2):  # the documented order: two rows per pass
+        expect = expect + (WT[active[j]] + WT[active[j + 1]])
+    if n_active % 2:
+        expect = expect + WT[active[n_active - 1]]
     np.testing.assert_array_equal(out, expect)
+    np.testing.assert_allclose(out, WT[active[:n_active]].sum(axis=0), atol=1e-13)
 
 
 @pytest.mark.numba

@@ -23,7 +23,8 @@ def _close_figures():
 def _save(fig, tmp_path, name):
     path = tmp_path / f"{name}.png"
     fig.savefig(path)
-    assert path.stat().st_size > 5_000, f"{name}.png is suspiciously small"
+    # not blank (matplotlib 3.7, the oldest supported, writes the same images ~20% smaller)
+    assert path.stat().st_size > 3_000, f"{name}.png is suspiciously small"
     return path
 
 
