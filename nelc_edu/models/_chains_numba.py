@@ -190,14 +190,32 @@ def two_matrix_terms(data, rows, UB, P, log1mp_sum, pi, Z, x, q, z_prev):
 @njit(cache=True)
 def _two_matrix_terms(indices, indptr, rows, UB, P, log1mp_sum, pi, Z, x, q, z_prev):
     K, N = P.shape
-    B = rows.shape[0]
-    C = x.shape[0]
-    dU = np.zeros((N, K))  # sum_x r(z|x) x / B, then the chains' H x / C; s_z terms last
+    dU = np.zeros((N, K))  # the sums over x of the data and of the chains; s_z terms last
     dWT = np.zeros((N, K))
     dc = np.zeros(K)
-    # data term: responsibilities r(z|x) ~ pi_z p(x|z), with log p(x|z) = x.UB[:, z] + sum_i
-    # log(1 - P[z, i]); the rows of the minibatch are lists of active pixels
-    log_prior = log1mp_sum + np.log(pi)
+    rho = _data_term(indices, indptr, rows, UB, log1mp_sum + np.log(pi), dU)
+    h = np.zeros(K)  # h = Z (rho / pi), centred (loops: Numba's @ would need SciPy's BLAS)
+    for k in range(K):
+        for j in range(K):
+            h[k] += Z[k, j] * (rho[j] / pi[j])
+    h -= np.sum(pi * h)
+    H_sum = _stationary_term(x, q, z_prev, h, dU, dWT, dc)
+    for i in range(N):
+        for k in range(K):
+            dU[i, k] -= P[k, i] * (rho[k] + H_sum[k])
+    return np.ascontiguousarray(dWT.T), dc, dU, dU.sum(axis=1)
+
+
+@njit(cache=True)
+def _data_term(indices, indptr, rows, UB, log_prior, dU):
+    """Responsibilities ``r(z|x) ~ pi_z p(x|z)`` of the minibatch; ``dU += X.T r / B``.
+
+    ``log p(x|z) = sum_{i active} UB[i, z] + sum_i log(1 - P[z, i])``, so the logits are the
+    rows of ``UB`` summed over the active pixels plus ``log_prior = log1mp_sum + log(pi)``.
+    Returns ``rho``, the mean responsibility.
+    """
+    K = UB.shape[1]
+    B = rows.shape[0]
     r = np.empty(K)
     rho = np.zeros(K)
     for n in range(B):
@@ -210,16 +228,22 @@ def _two_matrix_terms(indices, indptr, rows, UB, P, log1mp_sum, pi, Z, x, q, z_p
             r[k] /= total
             rho[k] += r[k]
         _scatter_rows(active, active.shape[0], r, dU)
-    # h = Z (rho / pi), centred (loops: Numba's matrix product would need SciPy's BLAS)
-    h = np.zeros(K)
-    for k in range(K):
-        for j in range(K):
-            h[k] += Z[k, j] * (rho[j] / pi[j])
-    h -= np.sum(pi * h)
-    # stationary term over the triples (z_prev, x, q(.|x)), H(x) = q(.|x).h
+    return rho
+
+
+@njit(cache=True)
+def _stationary_term(x, q, z_prev, h, dU, dWT, dc):
+    """The chains' triples ``(z_prev, x, q)``: ``dWT``, ``dc`` and their part of ``dU``.
+
+    With ``H = q.h`` for each chain: ``dWT[i] += q (h - H) / C`` and ``dU[i, z_prev] += H / C``
+    over its active pixels ``i``. Returns ``H_sum[z]``, the sum of ``H / C`` over the chains
+    that left ``z``.
+    """
+    C, N = x.shape
+    K = h.shape[0]
     active = np.empty(N, dtype=np.int64)
     coef = np.empty(K)
-    H_sum = np.zeros(K)  # sum over the chains that left z of H / C
+    H_sum = np.zeros(K)
     for s in range(C):
         n = _list_active(x[s], active)
         H = 0.0
@@ -229,14 +253,10 @@ def _two_matrix_terms(indices, indptr, rows, UB, P, log1mp_sum, pi, Z, x, q, z_p
             coef[k] = q[s, k] * (h[k] - H) / C
             dc[k] += coef[k]
         _scatter_rows(active, n, coef, dWT)
-        zp = z_prev[s]
-        H_sum[zp] += H / C
+        H_sum[z_prev[s]] += H / C
         for j in range(n):
-            dU[active[j], zp] += H / C
-    for i in range(N):
-        for k in range(K):
-            dU[i, k] -= P[k, i] * (rho[k] + H_sum[k])
-    return np.ascontiguousarray(dWT.T), dc, dU, dU.sum(axis=1)
+            dU[active[j], z_prev[s]] += H / C
+    return H_sum
 
 
 @njit(cache=True)
