@@ -464,7 +464,7 @@ def test_one_step_rule_is_the_truncated_stationary_term():
         model.gradient(X, method="exact", stationary_term="two_step")
 
 
-@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.numba), "numpy"])
 def test_persistent_one_step_gradient_agrees_with_exact_one_step(backend):
     from nelc_edu.models import pcd
 
