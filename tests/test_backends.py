@@ -39,7 +39,8 @@ def _data(N=9, n=60, seed=0):
 
 
 # ----------------------------------------------------------------------------- choosing
-def test_set_backend_and_backend():
+def test_set_backend_and_backend(monkeypatch):
+    monkeypatch.delenv("NELC_BACKEND", raising=False)
     nelc_edu.set_backend("numpy")
     assert nelc_edu.backend() == "numpy"
     assert _backend.resolve(None) == "numpy" and _backend.resolve("numpy") == "numpy"
