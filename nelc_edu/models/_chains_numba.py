@@ -153,7 +153,8 @@ def run_chains(P, WT, c, z0, keys, n_steps, burn_in, thin, record_visible):
             if done > 0 and done % thin == 0 and done // thin <= n_kept:
                 z_traj[done // thin - 1, s] = z
                 if record_visible:
-                    x_traj[done // thin - 1, s] = x
+                    for i in range(N):  # (an explicit loop compiles faster than a slice)
+                        x_traj[done // thin - 1, s, i] = x[i]
     return z_traj, x_last, x_traj
 
 
@@ -181,28 +182,20 @@ def advance(P, WT, c, z, z_prev, x, q, keys, step, T_running, visits, decay):
 
 
 def two_matrix_terms(data, rows, UB, P, log1mp_sum, pi, Z, x, q, z_prev):
-    """Twin of :func:`._chains_numpy.two_matrix_terms`; the minibatch as active-pixel lists."""
-    return _two_matrix_terms(
-        data.indices, data.indptr, rows, UB, P, log1mp_sum, pi, Z, x, q, z_prev
-    )
+    """Twin of :func:`._chains_numpy.two_matrix_terms`; the minibatch as active-pixel lists.
 
-
-@njit(cache=True)
-def _two_matrix_terms(indices, indptr, rows, UB, P, log1mp_sum, pi, Z, x, q, z_prev):
+    The sums over the minibatch and over the chains run in the kernels below; the K x K
+    algebra and the final assembly are NumPy, as in the reference.
+    """
     K, N = P.shape
     dU = np.zeros((N, K))  # the sums over x of the data and of the chains; s_z terms last
     dWT = np.zeros((N, K))
     dc = np.zeros(K)
-    rho = _data_term(indices, indptr, rows, UB, log1mp_sum + np.log(pi), dU)
-    h = np.zeros(K)  # h = Z (rho / pi), centred (loops: Numba's @ would need SciPy's BLAS)
-    for k in range(K):
-        for j in range(K):
-            h[k] += Z[k, j] * (rho[j] / pi[j])
-    h -= np.sum(pi * h)
+    rho = _data_term(data.indices, data.indptr, rows, UB, log1mp_sum + np.log(pi), dU)
+    h = Z @ (rho / pi)
+    h -= pi @ h
     H_sum = _stationary_term(x, q, z_prev, h, dU, dWT, dc)
-    for i in range(N):
-        for k in range(K):
-            dU[i, k] -= P[k, i] * (rho[k] + H_sum[k])
+    dU -= P.T * (rho + H_sum)
     return np.ascontiguousarray(dWT.T), dc, dU, dU.sum(axis=1)
 
 
@@ -259,16 +252,23 @@ def _stationary_term(x, q, z_prev, h, dU, dWT, dc):
     return H_sum
 
 
-@njit(cache=True)
 def onehot_rbm_terms(batch, WT, c, x, q):
     """Twin of :func:`._chains_numpy.onehot_rbm_terms`."""
+    N, K = WT.shape
+    dWT = np.zeros((N, K))
+    dc = np.zeros(K)
+    db = np.zeros(N)
+    _onehot_rbm_phases(batch, WT, c, x, q, dWT, dc, db)
+    return np.ascontiguousarray(dWT.T), dc, db
+
+
+@njit(cache=True)
+def _onehot_rbm_phases(batch, WT, c, x, q, dWT, dc, db):
+    """Positive phase over the rows of ``batch``, negative over the chains, into dWT, dc, db."""
     N, K = WT.shape
     B = batch.shape[0]
     C = x.shape[0]
     active = np.empty(N, dtype=np.int64)
-    dWT = np.zeros((N, K))
-    dc = np.zeros(K)
-    db = np.zeros(N)
     r = np.empty(K)
     for n in range(B):  # positive phase, r = q(.|x) of the data
         m = _list_active(batch[n], active)
@@ -290,4 +290,3 @@ def onehot_rbm_terms(batch, WT, c, x, q):
         _scatter_rows(active, m, r, dWT)
         for j in range(m):
             db[active[j]] -= 1.0 / C
-    return np.ascontiguousarray(dWT.T), dc, db

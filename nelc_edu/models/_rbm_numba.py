@@ -54,11 +54,14 @@ def _visible_probs(h, W, b, p):
         p[i] = _sigmoid(p[i])
 
 
-@njit(cache=True)
 def gibbs(X, H, W, b, c, keys, counters, n_steps):
     """Twin of :func:`._rbm_numpy.gibbs` (in place)."""
+    _gibbs(X, H, W, np.ascontiguousarray(W.T), b, c, keys, counters, n_steps)
+
+
+@njit(cache=True)
+def _gibbs(X, H, W, WT, b, c, keys, counters, n_steps):
     M, N = W.shape
-    WT = np.ascontiguousarray(W.T)
     active = np.empty(N, dtype=np.int64)
     q = np.empty(M)
     p = np.empty(N)
@@ -84,17 +87,21 @@ def _add_statistics(x, WT, c, active, q, weight, gWT, gc, gb):
         gb[active[j]] += weight
 
 
-@njit(cache=True)
 def update(X_data, X, H, W, b, c, keys, counters, n_steps, cd):
     """Twin of :func:`._rbm_numpy.update`: returns ``(gW, gc, gb)``, chains in place."""
     M, N = W.shape
-    WT = np.ascontiguousarray(W.T)
+    gWT, gc, gb = np.zeros((N, M)), np.zeros(M), np.zeros(N)
+    _update(X_data, X, H, W, np.ascontiguousarray(W.T), b, c, keys, counters, n_steps, cd,
+            gWT, gc, gb)
+    return np.ascontiguousarray(gWT.T), gc, gb
+
+
+@njit(cache=True)
+def _update(X_data, X, H, W, WT, b, c, keys, counters, n_steps, cd, gWT, gc, gb):
+    M, N = W.shape
     active = np.empty(N, dtype=np.int64)
     q = np.empty(M)
     p = np.empty(N)
-    gWT = np.zeros((N, M))
-    gc = np.zeros(M)
-    gb = np.zeros(N)
     for r in range(X_data.shape[0]):  # positive phase
         _add_statistics(X_data[r], WT, c, active, q, 1.0 / X_data.shape[0], gWT, gc, gb)
     for s in range(X.shape[0]):
@@ -109,4 +116,3 @@ def update(X_data, X, H, W, b, c, keys, counters, n_steps, cd):
             t = _draw(q, keys[s], t, H[s])
         counters[s] = t
         _add_statistics(X[s], WT, c, active, q, -1.0 / X.shape[0], gWT, gc, gb)  # negative
-    return np.ascontiguousarray(gWT.T), gc, gb
