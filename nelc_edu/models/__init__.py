@@ -5,7 +5,9 @@
 * :class:`OneHotRBM`: the tied special case ``U = W.T``, an equilibrium model;
 * :class:`LatentChainModel`: their common base (latent chain, estimators, sampling);
 * :mod:`~nelc_edu.models.exact` (enumeration) and :mod:`~nelc_edu.models.estimators`
-  (Monte Carlo over the decoder's components, entropy production with its noise floor).
+  (Monte Carlo over the decoder's components, entropy production with its noise floor);
+* :mod:`~nelc_edu.models.sampling` (running the latent chains) and
+  :mod:`~nelc_edu.models.pcd` (persistent chains and the PCD gradients).
 
 Examples
 --------
