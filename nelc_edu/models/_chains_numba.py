@@ -195,8 +195,22 @@ def two_matrix_terms(data, rows, UB, P, log1mp_sum, pi, Z, x, q, z_prev):
     h = Z @ (rho / pi)
     h -= pi @ h
     H_sum = _stationary_term(x, q, z_prev, h, dU, dWT, dc)
-    dU -= P.T * (rho + H_sum)
-    return np.ascontiguousarray(dWT.T), dc, dU, dU.sum(axis=1)
+    dW, db = np.empty((K, N)), np.empty(N)
+    _finish(P, rho + H_sum, dU, dWT, dW, db)
+    return dW, dc, dU, db
+
+
+@njit(cache=True)
+def _finish(P, G, dU, dWT, dW, db):
+    """``dU -= P.T * G`` (the ``s_z`` terms), ``db`` its row sums, ``dW = dWT.T``: one pass."""
+    N, K = dU.shape
+    for i in range(N):
+        total = 0.0
+        for k in range(K):
+            dU[i, k] -= P[k, i] * G[k]
+            total += dU[i, k]
+            dW[k, i] = dWT[i, k]
+        db[i] = total
 
 
 @njit(cache=True)
