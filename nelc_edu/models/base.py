@@ -261,7 +261,8 @@ class LatentChainModel:
         ----------
         method : {"exact", "mc", None}
             ``"exact"`` enumerates the 2^N visible states (refused above N = 20); ``"mc"``
-            averages ``q(.|x)`` over ``n_samples`` draws ``x ~ p(.|z)`` per row (unbiased);
+            averages ``q(.|x)`` over ``n_samples`` draws from every component, pooled with
+            balance-heuristic weights (consistent, self-normalised rows);
             None picks ``"exact"`` when N <= 20.
         n_samples : int
             Samples per latent state (``"mc"`` only).
