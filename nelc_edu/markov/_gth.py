@@ -75,11 +75,13 @@ def _remove_one_by_one(A: np.ndarray, k0: int) -> None:
     """The textbook loop: remove states ``k0, ..., n-2`` from the censored chain in ``A``."""
     n = A.shape[0]
     for k in range(k0, n - 1):
-        s = A[k, k + 1 :].sum()
+        out_of_k = A[k, k + 1 :]
+        s = out_of_k.sum()
         if not s > 0.0:
             raise _breakdown(k)
-        A[k + 1 :, k] /= s
-        A[k + 1 :, k + 1 :] += np.outer(A[k + 1 :, k], A[k, k + 1 :])
+        into_k = A[k + 1 :, k]
+        into_k /= s
+        A[k + 1 :, k + 1 :] += into_k[:, None] * out_of_k
 
 
 def _breakdown(k: int) -> GTHBreakdown:
@@ -111,7 +113,7 @@ def _remove_block(A: np.ndarray, k0: int, k1: int) -> None:
             raise _breakdown(k0 + j)
         into_k = panel[j + 1 :, j]
         into_k /= s
-        panel[j + 1 :, j + 1 :] += np.outer(into_k, panel[j, j + 1 :])
+        panel[j + 1 :, j + 1 :] += into_k[:, None] * panel[j, j + 1 :]
         beyond[j + 1 :] += into_k * beyond[j]
     A[k0:, k0:k1] = panel
     # Row k of the block, right part, gains sum_{m < k in block} A[k, m] * (row m): rows =
