@@ -497,3 +497,27 @@ def test_empty_trajectory_says_empty(call, traj):
 def test_kolmogorov_check_atol_none_is_the_default():
     assert markov.kolmogorov_check(REV, atol=None).reversible
     assert markov.kolmogorov_check(REV, atol=None).atol == markov.kolmogorov_check(REV).atol
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: markov.random_reversible_chain(5, seed=0, density="x"), "density must be"),
+        (lambda: markov.random_nonreversible_chain(5, seed=0, density=True), "density must be"),
+        (lambda: markov.random_nonreversible_chain(5, seed=0, density=math.nan), "density"),
+        (lambda: markov.driven_ring(3, affinity=True), "affinity must be a real number"),
+        (lambda: markov.driven_ring(3, affinity=1j), "affinity must be a real number"),
+        (lambda: markov.driven_ring(3, 1.0, p_stay="0.1"), "p_stay must be a real number"),
+        (
+            lambda: TwoMatrixModel.random(3, 4, seed=0).sample(2, 3, z0=[0, True], seed=0),
+            "z0 must hold integer states",
+        ),
+        (
+            lambda: TwoMatrixModel.random(3, 4, seed=0).sample(2, 3, z0=[0.0, 1.0], seed=0),
+            "z0 must hold integer states",
+        ),
+    ],
+)
+def test_siblings_numbers_and_states_of_the_example_chains_and_models(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()

@@ -44,6 +44,7 @@ from .._validation import (
     check_n_latent,
     check_param_values,
     check_positive_int,
+    check_state_list,
 )
 from . import exact as _exact
 from .estimators import DEFAULT_N_SAMPLES, entropy_production_from_log_T, stratified_samples
@@ -535,6 +536,8 @@ class LatentChainModel:
         if z0 is None:
             z0 = rng.integers(0, self.K, size=C)
         else:
+            if isinstance(z0, (list, tuple, range)):  # no floats or True/False inside
+                z0 = check_state_list(z0, self.K, "z0")
             z0 = np.asarray(z0)
             if z0.shape != (C,) or z0.dtype.kind not in "iu":
                 raise ValueError(
