@@ -1,9 +1,14 @@
 """Finite Markov chains, taught and computed.
 
-Stationary distribution, probability currents, entropy production, reversibility
-(detailed balance and Kolmogorov's criterion), Schnakenberg's cycle decomposition, the
-dominant cycle of the net-current graph, fundamental matrix, period, relaxation time,
-lumping, example chains, and seeded trajectory simulation with estimators.
+Stationary distribution (GTH elimination, the one solver of the package), probability
+currents, entropy production, reversibility (detailed balance and Kolmogorov's criterion,
+one tolerance rule for both), Schnakenberg's cycle decomposition, the dominant cycle of the
+net-current graph, fundamental matrix, period, relaxation time, lumping, example chains,
+and seeded trajectory simulation with estimators.
+
+Input: dense real arrays (a float32 matrix is accepted with a looser row-sum tolerance;
+complex numbers and scipy sparse matrices are refused: pass ``T.toarray()``). States are
+integers (floats and True/False are refused, never truncated).
 
 Convention: ``T[i, j] = P(next = j | now = i)`` (rows sum to 1), ``pi = pi T``.
 Importing this module does not import Numba (the simulation kernel loads on first use).
@@ -35,6 +40,7 @@ from .core import (
     relaxation_time,
     second_eigenvalue_modulus,
     spectral_gap,
+    stationary_and_fundamental,
     stationary_distribution,
     stationary_distributions,
     transient_states,
@@ -76,6 +82,7 @@ __all__ = [
     "entropy_production",
     "is_reversible",
     "fundamental_matrix",
+    "stationary_and_fundamental",
     "second_eigenvalue_modulus",
     "spectral_gap",
     "relaxation_time",
