@@ -58,7 +58,7 @@ def test_pooled_estimate_of_a_tied_model_is_reversible_whatever_the_draws():
     for seed in range(3):
         rbm = OneHotRBM.sharp(6, 12, sharpness=4.0, rarest=1e-6, seed=seed)
         T = rbm.latent_transition_matrix("mc", n_samples=50, seed=seed)
-        assert markov.is_reversible(T, atol=1e-15)
+        assert markov.is_reversible(T)  # every log flux ratio within 1e-10
         assert rbm.entropy_production("mc", n_samples=50, seed=seed) < 1e-20
 
 
