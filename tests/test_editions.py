@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -156,6 +155,7 @@ def test_nbval_markers_become_tags_in_the_student_edition():
 def test_self_check_hook(monkeypatch):
     """With a ``nelc_edu.checks`` module, the scaffold shows how to call its checker."""
     import importlib.machinery
+    import importlib.util
     import types
 
     ex = editions.Exercise("1.1", "t", "### Exercise 1.1: t", 0, 1)
