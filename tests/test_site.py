@@ -307,3 +307,28 @@ def test_site_package_imports_no_site_tool():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "", f"imported eagerly: {out.stdout.strip()}"
+
+
+def test_execution_budgets_and_failures(tmp_path):
+    """Full budgets unset NELC_FAST (the tests set it), fast sets it; a failing cell is one
+    line naming the notebook; widget-free notebooks run in parallel kernels."""
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os; print(repr(os.environ.get('NELC_FAST')), os.environ['NUMBA_NUM_THREADS'])")])
+    probe.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}
+    nbformat.write(probe, tmp_path / "probe.ipynb")
+    pairs = [(tmp_path / "probe.ipynb", tmp_path / "full.ipynb"),
+             (tmp_path / "probe.ipynb", tmp_path / "full2.ipynb")]
+    results = execute.execute_notebooks(pairs, fast=False, jobs=2, log=lambda s: None)
+    assert [r.name for r in results] == ["probe.ipynb", "probe.ipynb"]
+    text = nbformat.read(tmp_path / "full.ipynb", as_version=4).cells[0].outputs[0].text
+    assert text.strip() == "None 1", "full budgets must not inherit NELC_FAST"
+    execute.execute_notebook(tmp_path / "probe.ipynb", tmp_path / "fast.ipynb", fast=True)
+    text = nbformat.read(tmp_path / "fast.ipynb", as_version=4).cells[0].outputs[0].text
+    assert text.strip() == "'1' 1"
+    probe.cells.append(nbformat.v4.new_code_cell("1 / 0"))
+    nbformat.write(probe, tmp_path / "bad.ipynb")
+    with pytest.raises(RuntimeError, match=r"^bad\.ipynb: a cell failed: .*ZeroDivisionError"):
+        execute.execute_notebooks([(tmp_path / "bad.ipynb", tmp_path / "bad-out.ipynb")],
+                                  log=lambda s: None)
+    assert not (tmp_path / "bad-out.ipynb").exists(), "a failed notebook must not be written"

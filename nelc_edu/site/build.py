@@ -321,7 +321,7 @@ def api_pages() -> dict[str, str]:
 
 
 def course_map(readme: str) -> dict[str, str]:
-    """What each notebook teaches, from the README's course map (``| `stem` | text |``).
+    r"""What each notebook teaches, from the README's course map (``| `stem` | text |``).
 
     Examples
     --------

@@ -29,13 +29,14 @@ Examples
 >>> [o["output_type"] for o in nb["cells"][0]["outputs"]], "widgets" in nb["metadata"]
 (['display_data', 'stream'], False)
 >>> nb["cells"][0]["outputs"][0]["data"]["text/plain"]
-'Interactive widget shown at its default settings: affinity = 2.0.'
+'Interactive widget shown at its default settings: affinity = 2.'
 """
 
 from __future__ import annotations
 
 import html
 import os
+import subprocess
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -114,7 +115,7 @@ def execute_notebook(src: str | os.PathLike, dst: str | os.PathLike, *, fast: bo
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     src, dst = Path(src), Path(dst)
     t0 = time.perf_counter()
@@ -123,10 +124,14 @@ def execute_notebook(src: str | os.PathLike, dst: str | os.PathLike, *, fast: bo
                             store_widget_state=True,
                             resources={"metadata": {"path": str(dst.parent)}})
     try:
-        client.execute(env=_kernel_env(fast))
+        # the kernel's own log (a TCP transport warning per kernel) would only add noise;
+        # failures reach us as cell errors or as a dead-kernel error
+        client.execute(env=_kernel_env(fast), stderr=subprocess.DEVNULL)
     except (CellExecutionError, CellTimeoutError) as exc:
         lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
         raise RuntimeError(f"{src.name}: a cell failed: {lines[-1] if lines else exc}") from None
+    except DeadKernelError as exc:
+        raise RuntimeError(f"{src.name}: the kernel died ({exc}); out of memory?") from None
     stills = widgets_to_stills(nb)
     nbformat.write(nbformat.from_dict(nb), dst)
     return ExecutionResult(src.name, time.perf_counter() - t0, stills)

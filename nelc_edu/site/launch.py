@@ -309,8 +309,10 @@ def launch_cell_problems(nb, notebook: str, repo_url: str) -> list[str]:
     --------
     >>> import nbformat
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title")])
-    >>> launch_cell_problems(nb, "a.ipynb", "https://github.com/o/r")
-    ['a.ipynb: cell 1 is not the launch-badges cell; run nelc-edu add-launch-cells']
+    >>> for line in launch_cell_problems(nb, "a.ipynb", "https://github.com/o/r"):
+    ...     print(line)
+    a.ipynb: cell 1 is not the launch-badges cell; run nelc-edu add-launch-cells
+    a.ipynb: cell 2 is not the colab-setup cell; run nelc-edu add-launch-cells
     """
     problems = []
     expected = [(1, BADGES_TAG, "markdown", badges_markdown(notebook, repo_url)),
