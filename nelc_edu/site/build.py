@@ -303,7 +303,7 @@ def api_pages() -> dict[str, str]:
             modules += sorted(
                 f"{full}.{info.name}" for info in pkgutil.iter_modules(module.__path__)
                 if not info.name.startswith("_") and not info.name.endswith("_kernels")
-                and info.name not in {"build", "execute", "cli"})
+                and info.name != "cli")
         body = [f"# `{full}`", ""]
         for mod in modules:
             if mod != full:
@@ -333,7 +333,8 @@ def course_map(readme: str) -> dict[str, str]:
 
 
 def index_page(notebooks: list[tuple[str, str]], docs: list[tuple[str, str]],
-               has_theory: bool, has_readme: bool, what: dict[str, str] | None = None) -> str:
+               has_theory: bool, has_readme: bool, what: dict[str, str] | None = None,
+               fast: bool = False) -> str:
     """The home page: what the course is, the notebooks, and the navigation tree."""
     what = what or {}
     rows = "\n".join(f"| [{title}](notebooks/{stem}.ipynb) | {what.get(stem, '')} |"
@@ -348,11 +349,12 @@ def index_page(notebooks: list[tuple[str, str]], docs: list[tuple[str, str]],
         "chain that breaks detailed balance; trained by maximum likelihood it develops "
         "latent cycles with probability currents, and it beats the equilibrium RBM when "
         "both are trained with persistent chains.", "",
-        "Each notebook page shows the notebook as it ran at the full budgets, with its "
-        "figures. Solutions are folded: try the exercise first. Interactive widgets are "
-        "shown at their default settings; to move the sliders, open the notebook with the "
-        "launch button at the top of its page (Binder or Colab): it opens the *student "
-        "edition*, with the exercises to do.", "",
+        "Each notebook page shows the notebook as it ran at the "
+        + ("fast budgets (this is a quick preview build)" if fast else "full budgets")
+        + ", with its figures. Solutions are folded: try the exercise first. Interactive "
+        "widgets are shown at their default settings; to move the sliders, open the "
+        "notebook with the launch button at the top of its page (Binder or Colab): it "
+        "opens the *student edition*, with the exercises to do.", "",
         "| notebook | what you learn |", "| --- | --- |", rows, "",
         "```{toctree}", ":caption: Course", ":hidden:", "",
         *[f"notebooks/{stem}" for stem, _ in notebooks], "```", "",
@@ -388,7 +390,7 @@ def _check_output(out: Path, repo_root: Path) -> None:
                          "writable folder.")
 
 
-def stage(repo_root: Path, staging: Path, repo_url: str) -> dict:
+def stage(repo_root: Path, staging: Path, repo_url: str, fast: bool = False) -> dict:
     """Copy and prepare every page of the site into ``staging`` (nothing is executed).
 
     Returns
@@ -405,6 +407,9 @@ def stage(repo_root: Path, staging: Path, repo_url: str) -> dict:
     readme = repo_root / "README.md"
     staged = {f"notebooks/{p.name}" for p in notebooks}
     staged |= {f"docs/{p.name}" for p in docs}
+    figures = [p for p in sorted((repo_root / "docs").rglob("*"))
+               if p.is_file() and p.suffix != ".md" and not p.name.startswith(".")]
+    staged |= {f"docs/{p.relative_to(repo_root / 'docs').as_posix()}" for p in figures}
     if readme.is_file():
         staged.add("README.md")
     for folder in ("notebooks", "docs", "api", "_static", "_images_static"):
@@ -423,6 +428,10 @@ def stage(repo_root: Path, staging: Path, repo_url: str) -> dict:
         (staging / "docs" / path.name).write_text(
             rewrite_links(text, PurePosixPath("docs"), staged, repo_url), encoding="utf-8")
         doc_titles.append((f"docs/{path.stem}", _md_title(text, path.stem)))
+    for path in figures:  # images the pages show
+        target = staging / "docs" / path.relative_to(repo_root / "docs")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
     if readme.is_file():
         (staging / "README.md").write_text(
             rewrite_links(readme.read_text(encoding="utf-8"), PurePosixPath("."), staged,
@@ -432,7 +441,8 @@ def stage(repo_root: Path, staging: Path, repo_url: str) -> dict:
     (staging / "index.md").write_text(
         index_page(titles, doc_titles, (repo_root / "docs" / "theory.md").is_file(),
                    readme.is_file(),
-                   course_map(readme.read_text(encoding="utf-8")) if readme.is_file() else {}),
+                   course_map(readme.read_text(encoding="utf-8")) if readme.is_file() else {},
+                   fast=fast),
         encoding="utf-8")
     (staging / "_static" / "mathjax").mkdir()
     shutil.copy2(mathjax_script(), staging / "_static" / "mathjax" / MATHJAX_FILE)
@@ -509,7 +519,7 @@ def build_site(out: str | os.PathLike, *, repo_root: str | os.PathLike = ".",
     work = Path(tempfile.mkdtemp(prefix=".nelc-site-", dir=out.resolve().parent))
     try:
         t0 = time.perf_counter()
-        staged = stage(repo_root, work / "src", repo_url)
+        staged = stage(repo_root, work / "src", repo_url, fast=fast)
         report.timings["stage"] = time.perf_counter() - t0
         mode = "fast" if fast else "full"
         log(f"executing {len(staged['notebooks'])} notebooks ({mode} budgets)")

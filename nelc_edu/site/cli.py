@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 
@@ -15,6 +16,10 @@ def _cmd_build_site(args: argparse.Namespace) -> int:
                             jobs=args.jobs, log=print)
     except RuntimeError as exc:  # a failed notebook or Sphinx run: one line, exit code 2
         raise ValueError(str(exc)) from None
+    except KeyboardInterrupt:
+        print(f"nelc-edu build-site: interrupted; {args.out_dir} was left as it was",
+              file=sys.stderr)
+        return 130
     steps = ", ".join(f"{k} {v:.0f} s" for k, v in report.timings.items())
     print(f"wrote {report.pages} pages to {args.out_dir} in {time.perf_counter() - t0:.0f} s "
           f"({steps}); {len(report.warnings)} Sphinx warnings. Open "
