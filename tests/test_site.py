@@ -332,3 +332,31 @@ def test_execution_budgets_and_failures(tmp_path):
         execute.execute_notebooks([(tmp_path / "bad.ipynb", tmp_path / "bad-out.ipynb")],
                                   log=lambda s: None)
     assert not (tmp_path / "bad-out.ipynb").exists(), "a failed notebook must not be written"
+
+
+def test_stage_includes_the_theory_page_and_its_figures(tmp_path):
+    """docs/theory.md (written later) and any figure under docs/ become pages of the site."""
+    repo = tmp_path / "repo"
+    (repo / "notebooks").mkdir(parents=True)
+    (repo / "docs" / "figures").mkdir(parents=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "# 01 · A\n\n[theory](../docs/theory.md#cycles) and [script](../scripts/x.py)")])
+    launch.apply_launch_cells(nb, "01_a.ipynb", URL)
+    nbformat.write(nb, repo / "notebooks" / "01_a.ipynb")
+    (repo / "docs" / "theory.md").write_text("# Theory\n\n## Cycles\n\n![f](figures/f.png)\n")
+    (repo / "docs" / "lecturer-guide.md").write_text("# Guide\n")
+    (repo / "docs" / "figures" / "f.png").write_bytes(b"\x89PNG")
+    staged = build.stage(repo, tmp_path / "src", URL)
+    src = tmp_path / "src"
+    assert (src / "docs" / "theory.md").read_text().endswith("![f](figures/f.png)\n")
+    assert (src / "docs" / "figures" / "f.png").read_bytes() == b"\x89PNG"
+    index = (src / "index.md").read_text()
+    assert ":caption: Theory" in index and "\ndocs/theory\n" in index
+    page = nbformat.read(src / "notebooks" / "01_a.ipynb", as_version=4)
+    assert "[theory](../docs/theory.md#cycles)" in page.cells[0].source
+    assert f"[script]({URL}/blob/main/scripts/x.py)" in page.cells[0].source
+    assert [c.metadata.get("tags") for c in page.cells] == [None, ["launch-badges"]]
+    assert (src / "_static" / "mathjax" / "tex-svg-full.js").is_file()
+    assert staged["notebooks"] == [(src / "notebooks" / "01_a.ipynb",) * 2]
+    assert staged["config"]["nelc_launch"]["pages"]["notebooks/01_a"]["binder"].endswith(
+        "labpath=student%2F01_a.ipynb")

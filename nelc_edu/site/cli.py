@@ -20,6 +20,8 @@ def _cmd_build_site(args: argparse.Namespace) -> int:
         print(f"nelc-edu build-site: interrupted; {args.out_dir} was left as it was",
               file=sys.stderr)
         return 130
+    for warning in report.warnings[:5]:
+        print(f"  Sphinx: {warning}")
     steps = ", ".join(f"{k} {v:.0f} s" for k, v in report.timings.items())
     print(f"wrote {report.pages} pages to {args.out_dir} in {time.perf_counter() - t0:.0f} s "
           f"({steps}); {len(report.warnings)} Sphinx warnings. Open "
