@@ -70,8 +70,10 @@ _JS_CHECK = r"""async () => {
     brokenImages: imgs.filter(i => !(i.naturalWidth > 0)).map(i => i.getAttribute('src')),
     images: imgs.length,
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
-    placeholders: (document.body.innerText.match(
-        /Loading widget|Error displaying widget|Error rendering output/g) || []).length,
+    placeholders: [...document.querySelectorAll('.cell_output, .output')]
+        .map(e => (e.innerText.match(
+            /Loading widget|Error displaying widget|Error rendering output/g) || []).length)
+        .reduce((a, b) => a + b, 0),
     widgetScripts: document.querySelectorAll(
         'script[type="application/vnd.jupyter.widget-view+json"],' +
         'script[type="application/vnd.jupyter.widget-state+json"]').length,
