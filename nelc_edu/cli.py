@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_editions_parser(sub)
+    from .site import add_site_parser
+
+    add_site_parser(sub)
     try:
         from .sweeps import add_sweep_parsers
     except ImportError:  # pragma: no cover

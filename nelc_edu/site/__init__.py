@@ -1,0 +1,31 @@
+"""The course where learners are: a static website, and the links that open the notebooks.
+
+* :mod:`nelc_edu.site.launch`: the repository address (one place: ``pyproject.toml``),
+  Binder / Colab / nbgitpuller links to the student edition, the badge cell and the Colab
+  set-up cell of every notebook.
+* :mod:`nelc_edu.site.execute`: runs the notebooks in parallel (one kernel per core) into a
+  staging folder, and turns each widget into a still of its default state.
+* :mod:`nelc_edu.site.build`: ``nelc-edu build-site OUT``: stages the notebooks, the docs and
+  an API reference, writes the Sphinx configuration and builds the site (Sphinx, MyST-NB,
+  sphinx-book-theme, MathJax shipped inside the site), with no network.
+
+The site tools are an optional extra: ``pip install ".[site]"``. Importing this package
+imports none of them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["launch", "execute", "build", "add_site_parser"]
+
+
+def add_site_parser(subparsers) -> None:
+    """Add ``build-site`` and ``add-launch-cells`` to the ``nelc-edu`` command line.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers()`` returned.
+    """
+    from .cli import add_site_parser as _add
+
+    _add(subparsers)
