@@ -29,11 +29,22 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "check_output_dir", "check_output_file", "describe_os_error",
-           "fsync_dir", "is_temp_name", "with_path"]
+__all__ = ["FILE_MODE", "atomic_write_bytes", "check_output_dir", "check_output_file",
+           "describe_os_error", "fsync_dir", "is_temp_name", "with_path"]
 
 #: Temporary files are named ``.<final name>.<random>.tmp`` (see :func:`is_temp_name`).
 TEMP_SUFFIX = ".tmp"
+
+
+def _file_mode() -> int:
+    """The mode ``open()`` would give a new file (0o666 less the umask, read once)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+#: ``mkstemp`` makes private files (0o600); a written file gets the usual mode instead.
+FILE_MODE = _file_mode()
 
 
 def is_temp_name(name: str) -> bool:
@@ -101,6 +112,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         raise with_path(exc, path) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
+            with contextlib.suppress(OSError, AttributeError):  # no fchmod on Windows
+                os.fchmod(fh.fileno(), FILE_MODE)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

@@ -34,7 +34,7 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
-from ._files import atomic_write_bytes, fsync_dir, is_temp_name, with_path
+from ._files import FILE_MODE, atomic_write_bytes, fsync_dir, is_temp_name, with_path
 
 #: Environment variables that make a worker single-threaded (set before its imports).
 THREAD_ENV = {
@@ -270,6 +270,7 @@ def _save_params(model, path: Path, metadata: dict[str, Any]) -> None:
     os.close(fd)
     try:
         save_model(model, tmp, metadata=metadata)
+        os.chmod(tmp, FILE_MODE)
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -551,7 +552,6 @@ def drive_pool(job: Job, task: Callable, executor: Executor | None,
             fut = local.submit(*args) if local is not None else executor.submit(*args)
             pending[fut] = rid
 
-    leftovers = False
     try:
         try:
             submit([rid for rid, _ in job.todo])
@@ -589,14 +589,16 @@ def drive_pool(job: Job, task: Callable, executor: Executor | None,
         except KeyboardInterrupt:  # not through the sweep's handler
             job.stop.interrupted()
         if pending:
-            leftovers = _wind_down(job, pending, local)
+            _wind_down(job, pending, local)
     except BaseException:
         if local is not None:
             local.kill()
         raise
     finally:
         if local is not None:
-            if leftovers:
+            if job.stop.event.is_set():
+                # every result worth having was collected: the workers need no clean exit
+                # (which takes seconds with Numba loaded), and a busy one would not stop
                 local.kill()
             local.shutdown()
 
@@ -633,13 +635,13 @@ def _restart_after_crash(job: Job, local: LocalPool, broken: list[str],
     return LocalPool(local.n_workers), again
 
 
-def _wind_down(job: Job, pending: dict[Future, str], local: LocalPool | None) -> bool:
+def _wind_down(job: Job, pending: dict[Future, str], local: LocalPool | None) -> None:
     """After a stop: cancel what has not started, stop what runs, keep what finishes.
 
     Runs in this process's threads see the stop at their next update, the sweep's own
     workers get SIGINT (and stop at their next update too); a run finishing during the
-    grace period is written like any other. Returns True if something still runs after it
-    (the caller kills its own workers then; other executors' tasks are abandoned).
+    grace period is written like any other. Whatever still runs after it is abandoned (the
+    caller kills its own workers).
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -657,12 +659,10 @@ def _wind_down(job: Job, pending: dict[Future, str], local: LocalPool | None) ->
             rid = pending.pop(fut)
             if job.collect(rid, fut) == "broken":
                 job.report.n_interrupted += 1
-    leftovers = bool(pending)
     for fut in list(pending):
         fut.cancel()
     job.report.n_interrupted += len(pending)
     pending.clear()
-    return leftovers
 
 
 def num(v) -> float:

@@ -234,3 +234,13 @@ def test_other_errors_are_not_hidden(monkeypatch):
     monkeypatch.setattr(experiments, "_cmd_compare", boom)
     with pytest.raises(RuntimeError, match="a bug"):
         main(["compare"])
+
+
+def test_written_files_get_the_usual_mode_not_a_private_one(results, tmp_path):
+    from nelc_edu._files import FILE_MODE
+
+    assert FILE_MODE & 0o600 == 0o600
+    main(["figures", str(results), "--out", str(tmp_path / "f")])
+    files = [*results.glob("*.json"), *results.glob("*.npz"), *(tmp_path / "f").glob("*.png")]
+    assert len(files) == 4 + 5
+    assert {p.stat().st_mode & 0o777 for p in files} == {FILE_MODE}

@@ -244,6 +244,20 @@ def test_ctrl_c_stops_within_seconds_keeps_every_finished_run_and_resumes(
     assert len(after) == N_RUNS and all(after[k] == v for k, v in kept.items())
 
 
+@pytest.mark.parametrize("executor", ["serial", "processes"])
+def test_ctrl_c_while_the_sweep_starts_up_is_clean(executor, sweep_cmd, tmp_path, rng):
+    """Ctrl-C while modules load, workers spawn and the first run sets up: still one line."""
+    s = sweep_cmd(tmp_path / "res", ["--serial"] if executor == "serial" else
+                  ["--workers", "2"])
+    time.sleep(rng.uniform(0.3, 4.0))
+    t0 = time.monotonic()
+    os.killpg(s.proc.pid, signal.SIGINT)
+    assert s.finish() == 130, (s.stdout, s.stderr)
+    assert time.monotonic() - t0 < STOP_BOUND
+    assert_one_line_no_traceback(s, "nelc-edu")
+    assert "interrupted" in s.stderr
+
+
 # ------------------------------------------------------- killing a parallel sweep
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_killing_a_parallel_sweep_leaves_no_worker_running(sig, sweep_cmd, tmp_path, rng):
