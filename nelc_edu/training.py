@@ -346,6 +346,8 @@ def train(
         Bad data (not binary, NaN, wrong shape) or bad settings.
     TrainingDivergedError
         A gradient or parameter became NaN or infinite; the message says what to change.
+    TrainingInterrupted
+        The stop event of :func:`stop_on` was set (checked before every update).
 
     Examples
     --------

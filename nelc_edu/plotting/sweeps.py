@@ -71,7 +71,7 @@ SWEEP_FIGURES = {
 }
 
 _SETTING_NAMES = {"K": "K", "learning_rate": "lr", "n_updates": "updates",
-                  "tie_penalty": "λ", "stationary_term": "h"}
+                  "tie_penalty": "λ", "stationary_term": "stationary term"}
 
 
 def _settings(rec) -> dict:
