@@ -9,6 +9,12 @@ warmup
     Compile (and cache) every Numba kernel once, e.g. while a Binder image builds.
 make-student-edition / make-instructor-edition
     Write the notebooks with exercise solutions replaced by stubs (or kept).
+sweep / figures
+    Train a resumable grid of runs; draw the figures of a results directory.
+
+No traceback reaches a user: bad input and file-system errors are one line on stderr and exit
+status 2; Ctrl-C is one line and status 130 (a sweep first saves every finished run; SIGTERM
+gives 143).
 """
 
 from __future__ import annotations
@@ -71,14 +77,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``nelc-edu``."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point of ``nelc-edu``: one line and an exit status instead of a traceback.
+
+    Exit status: 0 done; 1 some runs of a sweep failed; 2 bad input, a diverged training or
+    a file-system error (the line names the path); 130 Ctrl-C; 128 + n another signal n
+    that stopped a sweep (143 for SIGTERM).
+    """
+    from ._files import describe_os_error
+
+    prog = "nelc-edu"
     try:
+        args = build_parser().parse_args(argv)
+        prog = f"nelc-edu {args.command}"
         return int(args.func(args) or 0)
-    except ValueError as exc:  # bad input: one clear line, no traceback
-        print(f"nelc-edu {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C; a stopped sweep says what it kept
+        print(f"{prog}: {str(exc) or 'interrupted'}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 130))
+    except (ValueError, FloatingPointError) as exc:  # bad input, a diverged run
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # permission, not a directory, disk full, ...
+        print(f"{prog}: error: {describe_os_error(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not _caused_by_interrupt(exc):
+            raise
+        # Ctrl-C while a Numba kernel runs surfaces as "SystemError: CPUDispatcher(...)
+        # returned a result with an exception set", with the KeyboardInterrupt as context
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,10 +25,12 @@ array([ 0.316, -0.316])
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +39,55 @@ import numpy as np
 from . import _rng
 from ._validation import check_binary_data, check_positive_int
 
-__all__ = ["RMSprop", "TrainingHistory", "TrainingDivergedError", "train"]
+__all__ = ["RMSprop", "TrainingHistory", "TrainingDivergedError", "TrainingInterrupted",
+           "stop_on", "train"]
 
 _METHODS = ("pcd", "cd", "exact")
+
+# what train() polls between updates (see stop_on); one per thread or task (a context variable)
+_STOP: contextvars.ContextVar[Any] = contextvars.ContextVar("nelc_edu_training_stop",
+                                                              default=None)
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Raised by :func:`train` between two updates once its stop event is set (:func:`stop_on`).
+
+    A :class:`KeyboardInterrupt`: code that handles Ctrl-C handles it too.
+    """
+
+
+@contextlib.contextmanager
+def stop_on(event) -> Iterator[None]:
+    """Within the block, :func:`train` stops (:class:`TrainingInterrupted`) once ``event.is_set()``.
+
+    Used by the sweeps: Ctrl-C sets the event, and every run training in a thread or a
+    worker process stops at its next update instead of training on. ``event`` is anything
+    with an ``is_set()`` method (:class:`threading.Event`); None means no stop.
+
+    Examples
+    --------
+    >>> import threading, numpy as np
+    >>> from nelc_edu.models import OneHotRBM
+    >>> stop = threading.Event(); stop.set()
+    >>> X = np.zeros((10, 4), dtype=np.uint8)
+    >>> try:  # a KeyboardInterrupt: caught here, it would stop a doctest run otherwise
+    ...     with stop_on(stop):
+    ...         train(OneHotRBM.random(2, 4, seed=0), X, n_updates=5, progress=False, seed=0)
+    ... except TrainingInterrupted as exc:
+    ...     print(exc)
+    training stopped before update 1 of 5: a stop was requested.
+    """
+    token = _STOP.set(event)
+    try:
+        yield
+    finally:
+        _STOP.reset(token)
+
+
+def _check_stop(stop, step: int, n_updates: int) -> None:
+    if stop is not None and stop.is_set():
+        raise TrainingInterrupted(f"training stopped before update {step} of {n_updates}: a "
+                                  "stop was requested.")
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -301,6 +349,8 @@ def train(
         Bad data (not binary, NaN, wrong shape) or bad settings.
     TrainingDivergedError
         A gradient or parameter became NaN or infinite; the message says what to change.
+    TrainingInterrupted
+        The stop event of :func:`stop_on` was set (checked before every update).
 
     Examples
     --------
@@ -391,12 +441,15 @@ def train(
         if bar is not None:
             bar.set_postfix(_scalar_summary({k: v for k, v in rec.items() if k != "step"}))
 
+    stop = _STOP.get()
+    _check_stop(stop, 1, n_updates)
     bar = _progress_bar(n_updates, progress, desc or f"{type(model).__name__} ({method})")
     try:
         checkpoint(0)
         order = rng.permutation(X.shape[0])
         pos = 0
         for step in range(1, n_updates + 1):
+            _check_stop(stop, step, n_updates)
             if pos + batch_size > X.shape[0]:
                 order = rng.permutation(X.shape[0])
                 pos = 0
