@@ -127,7 +127,8 @@ class RunSettings:
     fidelity_steps : int
         When > 0 (PCD kinds), every checkpoint also records ``pcd_gradient_cosine``: the
         cosine between the average of this many PCD gradients from a copy of the training
-        chains and the reference gradient (:mod:`nelc_edu.gradient_fidelity`).
+        chains (with the run's ``stationary_term``) and the reference gradient (exact rule;
+        :mod:`nelc_edu.gradient_fidelity`).
     """
 
     kind: str = "two_matrix"
@@ -399,7 +400,7 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
 
             rec["pcd_gradient_cosine"] = pcd_gradient_cosine(
                 m, chains, X_tr, n_steps=s.fidelity_steps, n_samples=s.diag_samples,
-                seed=diag_rng)
+                seed=diag_rng, stationary_term=s.stationary_term)
         return rec
 
     history = train(

@@ -77,6 +77,7 @@ def pcd_gradient_cosine(
     reference: Mapping[str, np.ndarray] | None = None,
     n_samples: int = 2000,
     seed=None,
+    stationary_term: str = "exact",
 ) -> float:
     """Cosine between the PCD gradient from ``chains`` and :func:`reference_gradient`.
 
@@ -99,6 +100,10 @@ def pcd_gradient_cosine(
         A precomputed reference gradient on ``X``.
     n_samples, seed
         Monte Carlo budget and randomness of the two-matrix model's reference.
+    stationary_term : {"exact", "one_step"}
+        Two-matrix model: the rule of the PCD gradient (``"one_step"``: the truncated rule,
+        so that the cosine measures the truncation and the chains together). The reference
+        is always the exact rule.
 
     Returns
     -------
@@ -109,8 +114,9 @@ def pcd_gradient_cosine(
     if reference is None:
         reference = reference_gradient(model, X, n_samples=n_samples, seed=seed)
     chains = copy.deepcopy(chains)
+    rule = {} if stationary_term == "exact" else {"stationary_term": stationary_term}
     total: dict[str, np.ndarray] = {}
     for _ in range(n_steps):
-        for name, g in model.pcd_gradient(X, chains).items():
+        for name, g in model.pcd_gradient(X, chains, **rule).items():
             total[name] = total.get(name, 0.0) + g
     return cosine(total, reference)

@@ -541,3 +541,42 @@ def test_cli_figures_says_when_settings_differ(two_budgets, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "the runs differ in n_updates" in text
     assert len(list((out / "figures").glob("*.png"))) == 5
+
+
+# ------------------------------------------------------------- the reversibility dial
+def test_rank_correlation_against_a_direct_computation():
+    from nelc_edu.dial import rank_correlation
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=30), rng.normal(size=30)
+    y[::3] = y[0]  # ties
+    # Spearman = Pearson correlation of the (average) ranks
+    def ranks(v):
+        return np.array([np.mean(np.flatnonzero(np.sort(v) == e)) for e in v])
+    expected = np.corrcoef(ranks(x), ranks(y))[0, 1]
+    assert rank_correlation(x, y) == pytest.approx(expected, abs=1e-12)
+    assert rank_correlation(x, 2 * x + 1) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least 3"):
+        rank_correlation([1, 2], [3, 4])
+
+
+def test_dial_table_and_summary_from_records():
+    from nelc_edu.dial import dial_table, format_dial_summary, within_family
+
+    recs = []
+    for seed in range(2):
+        for lam, ll, sig, d in [(0.0, -19.0, 0.4, 0.03), (1e-3, -20.0, 3e-3, 0.8),
+                                (1.0, -22.0, 1e-5, 0.5)]:
+            recs.append({"settings": {"kind": "two_matrix", "tie_penalty": lam, "seed": seed},
+                         "final": {"log_likelihood": ll - seed, "entropy_production": sig,
+                                   "ep_noise_floor": 1e-6, "mean_self_transition": d}})
+        recs.append({"settings": {"kind": "rbm", "seed": seed},
+                     "final": {"log_likelihood": -21.0, "entropy_production": 1e-30,
+                               "ep_noise_floor": 1e-27, "mean_self_transition": 0.97}})
+    t = dial_table(recs)
+    assert t["kind"].tolist()[:2] == ["rbm", "rbm"] and np.isnan(t["tie_penalty"][0])
+    assert t["measured"].sum() == 6  # every two-matrix run, no RBM run
+    rho, n = within_family(t)
+    assert n == 6 and rho > 0.7
+    text = format_dial_summary(t)
+    assert "lambda = 0.001" in text and "rank correlation" in text
