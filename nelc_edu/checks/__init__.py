@@ -7,7 +7,7 @@ value. The student edition's exercise scaffolds end with the call to make.
 
 Checkers live in one module per notebook (``checks/notebook_05.py`` for exercises 5.x) and
 register themselves with :func:`exercise`. A checker takes the answer and returns
-``(ok, message)``.
+``(ok, message)``; the message (what to look at) is shown only when the answer is not right.
 
 Examples
 --------
@@ -87,7 +87,7 @@ def check(number: str, answer: Any) -> bool:
     except (TypeError, ValueError, IndexError) as exc:
         ok, message = False, f"the answer could not be read ({exc})"
     if ok:
-        print(f"Right: exercise {number} checks out." + (f" {message}" if message else ""))
+        print(f"Right: exercise {number} checks out.")
     else:
         print(f"Not yet (exercise {number}): {message}.")
     return bool(ok)
