@@ -295,7 +295,7 @@ def entropy_production_with_floor(
     )
     return EntropyProductionEstimate(
         sigma=float(sigma),
-        noise_floor=max(float(np.quantile(null_sigmas, FLOOR_QUANTILE)), rounding),
+        noise_floor=max(_upper_quantile(null_sigmas, FLOOR_QUANTILE), rounding),
         currents=F - F.T,
         current_se=current_se,
         T=T,
@@ -304,6 +304,11 @@ def entropy_production_with_floor(
         null_sigmas=null_sigmas,
         sigma_se=float(np.std(boot_sigmas[np.isfinite(boot_sigmas)], ddof=1)),
     )
+
+
+def _upper_quantile(values: np.ndarray, q: float) -> float:
+    """The ``q`` quantile without interpolation (an ``inf`` draw stays ``inf``, not NaN)."""
+    return float(np.quantile(values, q, method="higher"))
 
 
 def _normalise_rows(log_T: np.ndarray) -> np.ndarray:
