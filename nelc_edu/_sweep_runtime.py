@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import signal
 import sys
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ._files import FILE_MODE, atomic_write_bytes, fsync_dir, is_temp_name, with_path
+from ._json import number as num
 
 #: Environment variables that make a worker single-threaded (set before its imports).
 THREAD_ENV = {
@@ -663,13 +663,3 @@ def _wind_down(job: Job, pending: dict[Future, str], local: LocalPool | None) ->
         fut.cancel()
     job.report.n_interrupted += len(pending)
     pending.clear()
-
-
-def num(v) -> float:
-    if v is None:
-        return math.nan
-    if isinstance(v, str):
-        return float(v)  # "inf" / "-inf"
-    return float(v)
-
-
