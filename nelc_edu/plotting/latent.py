@@ -39,7 +39,7 @@ from ..finite_differences import (
 )
 from ..gradient_fidelity import EstimatorComparison
 from ..untying import UntyingSweep, prototype_model, untying_sweep
-from .style import BLUE, GREY, ORANGE, PALETTE, VERMILLION, add_caption
+from .style import BLACK, BLUE, GREY, HIGHLIGHT, PALETTE, REDDISH_PURPLE, add_caption
 
 __all__ = [
     "plot_untying_curves",
@@ -116,7 +116,8 @@ def plot_untying_curves(sweep: UntyingSweep, *, ax=None, a_marker: float | None 
     fig, ax = _new_axes(ax, figsize)
     a = np.asarray(sweep.a)
     for values, label, color, marker in (
-        (sweep.path, "path  $\\sigma_{\\mathrm{path}}$  (triples $z, x, z'$)", ORANGE, "s"),
+        (sweep.path, "path  $\\sigma_{\\mathrm{path}}$  (triples $z, x, z'$)", REDDISH_PURPLE,
+         "s"),
         (sweep.sigma, "latent  $\\sigma$  (pairs $z, z'$)", BLUE, "o"),
     ):
         ok = np.asarray(values) > _ZERO
@@ -126,7 +127,7 @@ def plot_untying_curves(sweep: UntyingSweep, *, ax=None, a_marker: float | None 
     ax.set_xlabel("untying $a$   ($U = (1-a)\\,W^{\\top} + a\\,U_{\\mathrm{target}}$)")
     ax.set_ylabel("entropy production per step (nats)")
     if a_marker is not None:
-        ax.axvline(a_marker, color=GREY, ls="--", lw=1.5, zorder=0)
+        ax.axvline(a_marker, color=HIGHLIGHT, lw=2.0, zorder=0)
     zeros = a[(np.asarray(sweep.sigma) <= _ZERO)]
     if zeros.size:
         ax.text(0.05, 0.97, "a = 0: tied (an RBM), both are 0", transform=ax.transAxes,
@@ -289,7 +290,7 @@ def plot_latent_vs_path(latent, path, *, ax=None, highlight: tuple[float, float]
     ax.scatter(latent[ok], path[ok], s=30, color=BLUE, alpha=0.8, edgecolors="white",
                linewidths=0.5, label=f"{int(ok.sum())} random untied models", zorder=3)
     if highlight is not None:
-        ax.scatter([highlight[0]], [highlight[1]], s=140, marker="*", color=VERMILLION,
+        ax.scatter([highlight[0]], [highlight[1]], s=160, marker="*", color=HIGHLIGHT,
                    zorder=4, label="prototype model (random decoder, a = 1)")
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -353,7 +354,7 @@ def plot_gradient_check(check: GradientCheck, *, ax=None, highlight=None,
         name, index = highlight
         idx = flat_index(check.exact[name].shape, index)
         ax.scatter([check.exact[name][idx]], [check.fd[name][idx]], s=260, facecolors="none",
-                   edgecolors=VERMILLION, linewidths=2.5, zorder=5, label="chosen entry")
+                   edgecolors=HIGHLIGHT, linewidths=2.5, zorder=5, label="chosen entry")
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
@@ -430,18 +431,18 @@ def draw_gradient_check(fig, *, name: str = "W", index: int = 0, seed: int = 0,
     k = int(np.argmin(shown))
     e0, r0 = eps_values[k], shown[k]
     big, small = eps_values >= e0, eps_values <= e0
-    ax_e.loglog(eps_values[big], r0 * (eps_values[big] / e0) ** 2, ls="--", color=ORANGE,
+    ax_e.loglog(eps_values[big], r0 * (eps_values[big] / e0) ** 2, ls="--", color=BLACK,
                 label="truncation $\\propto \\varepsilon^2$")
-    ax_e.loglog(eps_values[small], r0 * (e0 / eps_values[small]), ls=":", color=VERMILLION,
+    ax_e.loglog(eps_values[small], r0 * (e0 / eps_values[small]), ls=":", color=BLACK,
                 label="rounding $\\propto 1/\\varepsilon$")
-    ax_e.axvline(eps, color=GREY, ls="--", lw=1.2)
+    ax_e.axvline(eps, color=HIGHLIGHT, lw=2.0, zorder=0)
     ax_e.set_xlabel("step $\\varepsilon$ of the finite difference")
     ax_e.set_ylabel("relative error of the chosen entry")
     ax_e.set_title(f"{name}{list(idx)}: error vs step")
     ax_e.legend(loc="upper center", fontsize=10)
     add_caption(fig, "Left: each dot is one parameter entry; all lie on the diagonal. "
                      "Right: a finite difference is exact only in a window of step sizes; "
-                     "the dashed grey line marks the chosen step.")
+                     "the orange line marks the chosen step.")
     return (f"model seed {seed}, entry {name}{list(idx)}:  exact = {exact:+.10f}   "
             f"finite difference (eps = {eps:.0e}) = {fd:+.10f}   relative error = {rel:.1e}\n"
             f"all {sum(v.size for v in check.exact.values())} entries: relative error "
@@ -493,7 +494,7 @@ def plot_estimator_comparison(cmp: EstimatorComparison, *, entry: tuple[str, int
     ax_e, ax_s = fig.subplots(1, 2)
     series = (
         ("stratified Monte Carlo", cmp.K * cmp.mc_sizes, cmp.mc, BLUE, "o"),
-        ("persistent chains (PCD)", cmp.pcd_sizes, cmp.pcd, ORANGE, "s"),
+        ("persistent chains (PCD)", cmp.pcd_sizes, cmp.pcd, REDDISH_PURPLE, "s"),
     )
     for label, xs, est, color, marker in series:
         err = _rel_errors(est, cmp.exact)

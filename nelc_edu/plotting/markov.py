@@ -161,7 +161,7 @@ def _mark_infinite(ax, n, est, label):
         return
     tr = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
     ax.scatter(n[sel], np.full(sel.sum(), 0.96), marker="^", s=40 + 8 * n_inf[sel],
-               color=VERMILLION, transform=tr, clip_on=False, zorder=4, label=label)
+               color=BLACK, transform=tr, clip_on=False, zorder=4, label=label)
 
 
 def plot_estimates(

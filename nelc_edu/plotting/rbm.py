@@ -223,15 +223,13 @@ def plot_rbm_training_curves(
     >>> fig, ax = plot_rbm_training_curves({"exact": h}, reference=-2.6)
     """
     plt = _plt()
-    pal = _palette()
     if ax is None:
         fig, ax = plt.subplots(figsize=(9.5, 4.8), layout="constrained")
     else:
         fig = ax.figure
-    styles = ["-", "--", "-.", ":"]
-    for j, (label, hist) in enumerate(histories.items()):
-        ax.plot(hist.steps, hist.get(key), styles[j % 4], color=pal[j % len(pal)], lw=2.2,
-                label=label)
+    for (label, hist), (color, ls) in zip(histories.items(), _method_styles(list(histories)),
+                                          strict=True):
+        ax.plot(hist.steps, hist.get(key), ls, color=color, lw=2.2, label=label)
     if reference is not None:
         ax.axhline(reference, color="0.35", lw=1.2, ls=":", label=reference_label)
     ax.set_xlabel("parameter updates")
@@ -243,11 +241,34 @@ def plot_rbm_training_curves(
     return fig, ax
 
 
+def _method_styles(labels: Sequence[str]) -> list[tuple[str, str]]:
+    """(colour, line style) per training method, in the colours of the model kinds.
+
+    The exact gradient has the colour of the exact-gradient RBM (bluish green, dashed), the
+    first PCD run that of the PCD-trained RBM (blue); CD-k and any other run take the other
+    colours in turn (never orange: the highlight colour).
+    """
+    from .style import BLACK, KIND_STYLES, REDDISH_PURPLE, SKY_BLUE
+
+    others = iter([(REDDISH_PURPLE, "-."), (BLACK, ":"), (SKY_BLUE, "-."), (BLACK, "-.")] * 4)
+    out, used = [], set()
+    for label in labels:
+        low = label.lower()
+        kind = "rbm_exact" if low.startswith("exact") else "rbm" if "pcd" in low else None
+        if kind is not None and kind not in used:
+            used.add(kind)
+            out.append((KIND_STYLES[kind]["color"], KIND_STYLES[kind]["ls"]))
+        else:
+            out.append(next(others))
+    return out
+
+
 def plot_rbm_filters(rbm, shape: tuple[int, int], *, max_units: int = 16, axes=None):
     """Each hidden unit's couplings ``W[k]`` drawn as an image of the visible layer.
 
-    Purple (``W > 0``): the unit and the pixel tend to be on together; orange (``W < 0``):
-    one on pushes the other off. One colour scale for all units.
+    Purple (``W > 0``): the unit and the pixel tend to be on together; green (``W < 0``):
+    one on pushes the other off. One colour scale for all units (the course's map for signed
+    quantities, as for the currents ``J``).
 
     Examples
     --------
@@ -273,7 +294,7 @@ def plot_rbm_filters(rbm, shape: tuple[int, int], *, max_units: int = 16, axes=N
         im = axes[k].imshow(rbm.W[k].reshape(shape), cmap=DIVERGING_CMAP, vmin=-vmax, vmax=vmax)
         _frame(axes[k])
         axes[k].set_title(f"h{k + 1}", fontsize=10)
-    fig.colorbar(im, ax=list(axes), fraction=0.02, pad=0.02)
+    fig.colorbar(im, ax=list(axes), fraction=0.02, pad=0.02, label="$W_{ki}$")
     return fig, axes
 
 

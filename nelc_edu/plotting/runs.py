@@ -323,7 +323,7 @@ def plot_along_training(
         ax.set_yscale("log")
     ax.set_xlabel("parameter updates")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=10)
+    ax.legend(fontsize=10, loc="best")
     return fig, ax
 
 

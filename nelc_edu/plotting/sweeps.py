@@ -355,7 +355,7 @@ def plot_sweep_curves(records: Sequence[Mapping[str, Any]],
     3
     >>> plt.close(fig)
     """
-    from .training import _YLABELS
+    from .training import _YLABELS, legend_above, zoom_past_start
 
     records = _check_records(records)
     keys = list(keys)
@@ -395,14 +395,11 @@ def plot_sweep_curves(records: Sequence[Mapping[str, Any]],
             ax.set_ylim(-0.02, 1.02)
         if key.startswith("log_likelihood"):
             # the first checkpoints (nearly untrained models) would squash the useful range
-            vals = np.concatenate([y[x >= 0.2 * x.max()] for x, y in
-                                   (_curve(r, key) for r in records) if x.size])
-            vals = vals[np.isfinite(vals)]
-            if vals.size:
-                lo, hi = vals.min(), vals.max()
-                pad = 0.08 * max(hi - lo, 0.5)
-                ax.set_ylim(lo - pad, hi + pad)
-    axes[0].legend(fontsize=10, loc="lower right")
+            curves = [(*_curve(r, key), _style(r["settings"]["kind"])["color"])
+                      for r in records]
+            x_max = max((x.max() for x, _, _ in curves if x.size), default=0.0)
+            zoom_past_start(ax, curves, after=0.2 * x_max)
+    legend_above(axes, ncols=min(3, len(variants.groups(records, _kinds(records)))))
     return fig, axes
 
 

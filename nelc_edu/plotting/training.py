@@ -218,7 +218,7 @@ def plot_class_histograms(data_hist, model_hists: Mapping[str, Any], *, ax=None,
                color=style["color"], label=label, hatch="//" if kind == "rbm_exact" else None)
     ax.set_xticks(x, class_names if class_names is not None else [str(i) for i in x])
     ax.set_xlabel("class (assigned by the labeller)")
-    ax.set_ylabel("fraction")
+    ax.set_ylabel("fraction of samples")
     ax.legend(fontsize=10, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig, ax
 
