@@ -573,24 +573,8 @@ def run_sweep(
         raise ValueError("the grid contains the same run twice.")
     say = progress or (lambda line: None)
     with _rt.DirectoryLock(out) as lock:
-        n_tmp = _rt.remove_temp_files(out, lock.exclusive)
         report = SweepReport(out_dir=out, run_ids=ids)
-        if n_tmp:
-            report.notes.append(f"removed {n_tmp} temporary files left by an interrupted "
-                                "write")
-            say(f"note: {report.notes[-1]}.")
-        states = {rid: _run_state(out, rid, save_params) for rid in ids}
-        todo = [(rid, s) for rid, s in zip(ids, settings_list, strict=True)
-                if states[rid] is not None]
-        report.n_skipped = len(ids) - len(todo)
-        redo: dict[str, int] = {}
-        for state in states.values():
-            if state not in (None, "new"):
-                redo[state] = redo.get(state, 0) + 1
-        if redo:
-            report.notes.append(f"{sum(redo.values())} recorded runs are trained again: "
-                                + "; ".join(f"{n} {why}" for why, n in sorted(redo.items())))
-            say(f"note: {report.notes[-1]}.")
+        todo = _runs_to_do(out, ids, settings_list, save_params, lock, report, say)
         if not todo:
             report.wall_time = time.perf_counter() - t0
             return report
@@ -614,6 +598,31 @@ def run_sweep(
     if job.first_error is not None and raise_on_error:
         raise job.first_error
     return report
+
+
+def _runs_to_do(out: Path, ids: list[str], settings_list, save_params: bool, lock,
+                report: SweepReport, say) -> list:
+    """``(run_id, settings)`` of the runs not finished in ``out``; notes what is redone.
+
+    Temporary files a killed sweep left are removed first (the lock says whether it may).
+    """
+    n_tmp = _rt.remove_temp_files(out, lock.exclusive)
+    if n_tmp:
+        report.notes.append(f"removed {n_tmp} temporary files left by an interrupted write")
+        say(f"note: {report.notes[-1]}.")
+    states = {rid: _run_state(out, rid, save_params) for rid in ids}
+    todo = [(rid, s) for rid, s in zip(ids, settings_list, strict=True)
+            if states[rid] is not None]
+    report.n_skipped = len(ids) - len(todo)
+    redo: dict[str, int] = {}
+    for state in states.values():
+        if state not in (None, "new"):
+            redo[state] = redo.get(state, 0) + 1
+    if redo:
+        report.notes.append(f"{sum(redo.values())} recorded runs are trained again: "
+                            + "; ".join(f"{n} {why}" for why, n in sorted(redo.items())))
+        say(f"note: {report.notes[-1]}.")
+    return todo
 
 
 # ------------------------------------------------------------------------------- reading
