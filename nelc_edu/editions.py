@@ -47,13 +47,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
-    "Exercise",
-    "find_exercises",
     "make_student_edition",
     "make_instructor_edition",
     "student_notebook",
-    "stub_source",
-    "self_check_line",
+    "find_exercises",
 ]
 
 SOLUTION_TAG = "solution"

@@ -37,7 +37,6 @@ __all__ = [
     "RunResult",
     "default_settings",
     "load_dataset",
-    "make_model",
     "diagnose",
     "run",
     "compare",

@@ -75,26 +75,23 @@ from ._sweep_runtime import THREAD_ENV as _THREAD_ENV  # noqa: F401 - the worker
 
 __all__ = [
     "SweepGrid",
+    "run_sweep",
     "SweepReport",
     "SweepInterrupted",
-    "ResultsScan",
-    "scan_results",
     "run_id",
     "run_one",
-    "run_sweep",
     "default_executor",
     "load_results",
+    "scan_results",
+    "ResultsScan",
     "summarize",
-    "group_settings",
     "format_summary",
+    "group_settings",
     "varying_settings",
-    "machine_info",
     "compact_results",
     "read_results_file",
     "load_shipped_results",
-    "shipped_results_path",
-    "RECORD_FORMAT",
-    "SHIPPED_FORMAT",
+    "machine_info",
 ]
 
 #: Tag and version written into every record (``record["format"]``).

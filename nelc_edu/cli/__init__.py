@@ -28,7 +28,7 @@ import argparse
 import sys
 import time
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main"]
 
 
 def _cmd_warmup(args: argparse.Namespace) -> int:

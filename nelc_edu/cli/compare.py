@@ -17,6 +17,8 @@ from typing import Any
 
 from .. import experiments
 
+__all__: list[str] = []  # a subcommand of `nelc-edu` (nelc_edu.cli.main), not an API
+
 
 def add_compare_parser(sub) -> None:
     """Add ``compare`` to the subcommands ``sub`` of the ``nelc-edu`` parser."""

@@ -6,6 +6,8 @@ import argparse
 
 from .. import editions
 
+__all__: list[str] = []  # a subcommand of `nelc-edu` (nelc_edu.cli.main), not an API
+
 
 def _cmd(make):
     def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+__all__: list[str] = []  # a subcommand of `nelc-edu` (nelc_edu.cli.main), not an API
+
 
 def _cmd_build_site(args: argparse.Namespace) -> int:
     from ..site.build import build_site

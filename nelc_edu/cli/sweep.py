@@ -17,6 +17,8 @@ from typing import Any
 
 from .. import sweeps
 
+__all__: list[str] = []  # a subcommand of `nelc-edu` (nelc_edu.cli.main), not an API
+
 
 def parse_int_list(text: str) -> list[int]:
     """``"0-9"``, ``"0,2,5"`` or ``"0-3,7"`` -> list of int.

@@ -40,6 +40,7 @@ from .markov import (
 )
 from .matrices import draw_current_matrix, draw_transition_matrix
 from .rbm import (
+    draw_training_comparison,
     plot_binary_images,
     plot_detailed_balance,
     plot_gibbs_marginal,
@@ -48,6 +49,8 @@ from .rbm import (
 )
 from .runs import plot_along_training, plot_checkpoint, plot_cycle_walk, plot_kl_vs_burn_in
 from .style import (
+    DIVERGING_CMAP,
+    HIGHLIGHT,
     KIND_STYLES,
     OKABE_ITO,
     PALETTE,
@@ -71,8 +74,8 @@ from .training import plot_class_histograms, plot_comparison, plot_training_curv
 
 __all__ = [
     # style
-    "use_style", "style_context", "add_caption", "KIND_STYLES", "kind_style", "OKABE_ITO",
-    "PALETTE",
+    "use_style", "style_context", "add_caption", "KIND_STYLES", "kind_style", "HIGHLIGHT",
+    "OKABE_ITO", "PALETTE", "DIVERGING_CMAP",
     # chains
     "draw_chain_graph", "circular_layout", "draw_transition_matrix", "draw_current_matrix",
     "plot_distribution_evolution", "plot_estimates", "plot_convergence",
@@ -81,6 +84,7 @@ __all__ = [
     # images and the binary RBM
     "image_grid", "image_strip", "plot_gibbs_marginal", "plot_detailed_balance",
     "plot_rbm_training_curves", "plot_rbm_filters", "plot_binary_images",
+    "draw_training_comparison",
     # latent chains: untying, gradients
     "draw_latent_graph", "plot_untying_curves", "draw_untying", "plot_latent_vs_path",
     "plot_gradient_check", "draw_gradient_check", "plot_estimator_comparison",

@@ -43,7 +43,6 @@ __all__ = [
     "draw_two_state",
     "draw_ring",
     "draw_trajectory_estimate",
-    "TRAJECTORY_LENGTHS",
 ]
 
 #: Node colours for blocks of a partition (lumping); no orange (the highlight colour).

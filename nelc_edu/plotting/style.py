@@ -41,18 +41,15 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "OKABE_ITO",
+    "use_style",
+    "style_context",
+    "add_caption",
     "KIND_STYLES",
     "kind_style",
     "HIGHLIGHT",
+    "OKABE_ITO",
     "PALETTE",
-    "SEQUENTIAL_CMAP",
     "DIVERGING_CMAP",
-    "IMAGE_CMAP",
-    "use_style",
-    "style_context",
-    "current_cmap",
-    "add_caption",
 ]
 
 # Okabe-Ito, in the authors' order.
