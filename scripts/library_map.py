@@ -17,8 +17,8 @@ Definitions (the numbers of ``benchmarks/README.md``, "Rooms"):
 * **import cycles**: strongly connected groups of modules in the graph of every ``import``
   statement, at module level or inside functions (only ``if TYPE_CHECKING:`` blocks are
   left out); an edge to a package is an edge to its ``__init__``;
-* **function length**: lines from ``def`` to the last line of the body, docstring included
-  (``body`` excludes the docstring).
+* **function length**: lines from ``def`` to the last line of the body, docstring included;
+  ``code`` counts only the statements (from the first one after the docstring to the end).
 """
 
 from __future__ import annotations
@@ -201,14 +201,14 @@ def function_lengths(root: Path = ROOT, package: str = PACKAGE) -> list[dict]:
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     name = f"{prefix}{child.name}"
                     first = child.body[0]
-                    skip = 0
-                    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                            and isinstance(first.value.value, str)):
-                        skip = first.end_lineno - first.lineno + 1
+                    has_doc = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                               and isinstance(first.value.value, str))
+                    statements = child.body[1:] if has_doc else child.body
+                    start = statements[0].lineno if statements else child.end_lineno
                     total = child.end_lineno - child.lineno + 1
                     n_args = len(child.args.args) + len(child.args.kwonlyargs)
                     out.append({"module": mod, "name": name, "lines": total,
-                                "body": total - skip, "args": n_args})
+                                "code": child.end_lineno - start + 1, "args": n_args})
                     visit(child, name + ".")
                 elif isinstance(child, ast.ClassDef):
                     visit(child, f"{prefix}{child.name}.")
@@ -235,14 +235,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT, help="repository to measure")
     parser.add_argument("--long", type=int, default=None, metavar="N",
-                        help="also list functions whose body (docstring excluded) exceeds N")
+                        help="also list functions with more than N lines of code "
+                             "(statements, without signature and docstring)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     result = measure(args.root)
     if args.long is not None:
         result["long_functions"] = sorted(
-            (f for f in function_lengths(args.root) if f["body"] > args.long),
-            key=lambda f: -f["body"])
+            (f for f in function_lengths(args.root) if f["code"] > args.long),
+            key=lambda f: -f["code"])
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
@@ -254,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         print("   ", " <-> ".join(cyc))
     print(f"star imports    {len(result['star_imports'])}: {', '.join(result['star_imports'])}")
     for f in result.get("long_functions", []):
-        print(f"  {f['body']:4d} body / {f['lines']:4d} lines  {f['args']:2d} args  "
+        print(f"  {f['code']:4d} code / {f['lines']:4d} lines  {f['args']:2d} args  "
               f"{f['module']}.{f['name']}")
     return 0
 
