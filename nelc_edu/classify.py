@@ -1,4 +1,6 @@
-"""Class histograms of generated samples: a labeller, and the KL protocol of MODEL.md section 6.
+"""Class histograms of generated samples: a labeller, and the class-histogram KL protocol.
+
+The protocol is the package's (``docs/theory.md``, "The class-histogram protocol").
 
 A generative model trained on digits should produce every digit about as often as the data
 does. To check, we label the visible states that the model's sampler visits with a
@@ -491,7 +493,7 @@ def class_histogram_kl(
     reference: str = "predicted",
     pseudo_count: float = 1.0,
 ) -> ClassHistogramKL:
-    """Class-histogram divergence ``KL(data || model)`` of a sampler (MODEL.md section 6).
+    """Class-histogram divergence ``KL(data || model)`` of a sampler (the course's protocol).
 
     Runs ``model.sample(n_chains, n_steps, seed=seed, burn_in=burn_in, thin=thin,
     return_visible=True)`` -- chains start from uniformly random latent states -- labels

@@ -4,7 +4,8 @@ This is the code behind ``nelc-edu compare`` (the README's main job), the notebo
 07, and the sweeps. Every run states how it was trained (:class:`RunSettings`), and every
 comparison includes the exact-gradient one-hot RBM as a control: the one-hot RBM and the
 two-matrix model describe the same family of distributions (K-component Bernoulli mixtures),
-so the difference the paper reports lives in **PCD training and mixing** (MODEL.md section 6).
+so the difference the paper reports lives in **PCD training and mixing** (``docs/theory.md``,
+"Why the exact-gradient RBM control matters").
 
 Examples
 --------

@@ -39,7 +39,7 @@ from ..finite_differences import (
 )
 from ..gradient_fidelity import EstimatorComparison
 from ..untying import UntyingSweep, prototype_model, untying_sweep
-from .style import BLACK, BLUE, GREY, HIGHLIGHT, PALETTE, REDDISH_PURPLE, add_caption
+from .style import BLACK, BLUE, GREY, HIGHLIGHT, REDDISH_PURPLE, SKY_BLUE, add_caption
 
 __all__ = [
     "plot_untying_curves",
@@ -346,7 +346,9 @@ def plot_gradient_check(check: GradientCheck, *, ax=None, highlight=None,
     lim = 1.1 * float(np.abs(allv).max() or 1.0)
     ax.plot([-lim, lim], [-lim, lim], color=GREY, lw=1.2, ls="--", zorder=0,
             label="finite difference = exact")
-    for color, k in zip(PALETTE, PARAM_NAMES, strict=False):
+    colours = {"W": BLUE, "c": REDDISH_PURPLE, "U": SKY_BLUE, "b": BLACK}  # never orange
+    for k in PARAM_NAMES:
+        color = colours[k]
         ax.scatter(check.exact[k].ravel(), check.fd[k].ravel(), marker=_MARKERS[k], s=36,
                    color=color, alpha=0.85, label=f"{_LABELS[k]} ({check.exact[k].size})",
                    edgecolors="white", linewidths=0.4)

@@ -101,14 +101,14 @@ def kind_style(kind: str) -> dict[str, Any]:
 
 
 #: Colour cycle for lines: strong colours first, yellow (poor on white) last. Orange is
-#: left out: it is the highlight colour.
+#: left out (the highlight colour), and vermillion, too close to it, comes late.
 PALETTE: list[str] = [
     BLUE,
     REDDISH_PURPLE,
     BLUISH_GREEN,
-    VERMILLION,
     SKY_BLUE,
     BLACK,
+    VERMILLION,
     YELLOW,
 ]
 
