@@ -525,8 +525,7 @@ def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16,
     gs = fig.add_gridspec(2, 2, width_ratios=[1.35, 1.0], height_ratios=[1.0, 1.2])
     pi = np.asarray(f["pi"], float)
     means = np.asarray(record["decoder_means"], float)
-    sigma, floor = _final(record, "entropy_production"), _final(record, "ep_noise_floor")
-    cyc = f.get("dominant_cycle") if sigma > 3 * floor else None
+    cyc = f.get("dominant_cycle")  # among the currents above the run's threshold, or None
     n_drawn, n_above = draw_trained_graph(
         fig.add_subplot(gs[:, 0]), np.asarray(f["T"], float), pi, node_images=means,
         threshold=_num(f.get("current_threshold")), cycle=cyc, all_currents=all_currents,
