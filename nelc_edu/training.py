@@ -227,19 +227,17 @@ class TrainingHistory:
         return model
 
     def to_dict(self) -> dict:
-        """JSON-ready summary (settings, steps, diagnostics; no parameters)."""
+        """JSON-ready summary (settings, steps, diagnostics; no parameters).
 
-        def clean(v):
-            if isinstance(v, np.ndarray):
-                return v.tolist()
-            if isinstance(v, (np.floating, np.integer)):
-                return v.item()
-            return v
+        Standard JSON, in the package's one convention (:mod:`nelc_edu._json`): arrays as
+        lists, NaN as null, infinities as ``"inf"``.
+        """
+        from ._json import to_jsonable
 
         return {
-            "settings": {k: clean(v) for k, v in self.settings.items()},
+            "settings": to_jsonable(self.settings),
             "steps": list(self.steps),
-            "records": [{k: clean(v) for k, v in r.items()} for r in self.records],
+            "records": to_jsonable(self.records),
             "wall_time": self.wall_time,
         }
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 from .core import (
     closed_classes,
     communication_classes,
+    distribution_over_time,
     entropy_production,
     fundamental_matrix,
     is_irreducible,
@@ -89,6 +90,7 @@ __all__ = [
     "second_eigenvalue_modulus",
     "spectral_gap",
     "relaxation_time",
+    "distribution_over_time",
     "lump",
     # cycles
     "support_graph",

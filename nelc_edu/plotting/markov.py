@@ -100,18 +100,7 @@ def plot_distribution_evolution(
 
     T = _as_matrix(T)
     K = T.shape[0]
-    if np.ndim(p0) == 0:
-        p = np.zeros(K)
-        p[int(p0)] = 1.0
-    else:
-        p = np.asarray(p0, dtype=float).copy()
-        if p.shape != (K,) or abs(p.sum() - 1.0) > 1e-9 or (p < 0).any():
-            raise ValueError(f"p0 must be a state or a probability vector of length {K}.")
-    traj = np.empty((n_steps + 1, K))
-    traj[0] = p
-    for t in range(n_steps):
-        p = p @ T
-        traj[t + 1] = p
+    traj = markov.distribution_over_time(T, p0, n_steps)
     states = list(range(min(K, 8))) if states is None else list(states)
     pi = None
     if show_pi:
