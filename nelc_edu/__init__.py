@@ -39,6 +39,9 @@ _SUBMODULES = {
     "experiments",
     "sweeps",
     "editions",
+    "untying",
+    "finite_differences",
+    "gradient_fidelity",
 }
 
 # Public names that live in submodules, resolved on first access.

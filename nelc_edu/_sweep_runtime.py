@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import signal
 import sys
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ._files import FILE_MODE, atomic_write_bytes, fsync_dir, is_temp_name, with_path
+from ._json import number as num
 
 #: Environment variables that make a worker single-threaded (set before its imports).
 THREAD_ENV = {
@@ -535,72 +535,100 @@ def _describe_exit(code: int) -> str:
 def drive_pool(job: Job, task: Callable, executor: Executor | None,
                max_workers: int | None) -> None:
     """Run on an executor (or the sweep's own process pool, if None), writing each result."""
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-
-    own = executor is None
     n_workers = max_workers or min(len(job.todo), os.cpu_count() or 1)
-    local = LocalPool(n_workers) if own else None
-    # runs in this process's threads poll the sweep's stop; workers have their own
-    extra = (job.stop.event,) if isinstance(executor, ThreadPoolExecutor) else ()
-    pending: dict[Future, str] = {}
-    crashes: dict[str, int] = {}
-    restarts = 0
-
-    def submit(rids) -> None:
-        for rid in rids:
-            args = (task, job.settings[rid].to_dict(), True, *extra)
-            fut = local.submit(*args) if local is not None else executor.submit(*args)
-            pending[fut] = rid
-
+    runs = _Submitted(task, executor, LocalPool(n_workers) if executor is None else None,
+                      job)
     try:
         try:
-            submit([rid for rid, _ in job.todo])
-            while pending and not job.stop.event.is_set():
-                done, _ = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
-                broken = []
-                for fut in done:
-                    rid = pending.pop(fut)
-                    if job.collect(rid, fut) == "broken":
-                        broken.append(rid)
-                if not broken:
-                    continue
-                if local is None:
-                    for rid in broken:
-                        job.failed(rid, "the executor's process pool broke (a worker process "
-                                        "died); rerun the sweep to resume")
-                    continue
-                # the pool is broken: every unfinished run gets BrokenProcessPool at once
-                wait(pending, timeout=60)
-                for fut, rid in list(pending.items()):
-                    del pending[fut]
-                    if not fut.done() or job.collect(rid, fut) == "broken":
-                        broken.append(rid)
-                local.shutdown()
-                if job.stop.event.is_set():
-                    job.report.n_interrupted += len(broken)
-                    break
-                local, again = _restart_after_crash(job, local, broken, crashes)
-                restarts += 1
-                if restarts > len(job.todo) + 1:  # pragma: no cover - a safety net
-                    for rid in again:
-                        job.failed(rid, "the process pool kept crashing")
-                    break
-                submit(again)
+            runs.submit([rid for rid, _ in job.todo])
+            _collect(job, runs)
         except KeyboardInterrupt:  # not through the sweep's handler
             job.stop.interrupted()
-        if pending:
-            _wind_down(job, pending, local)
+        if runs.pending:
+            _wind_down(job, runs.pending, runs.local)
     except BaseException:
-        if local is not None:
-            local.kill()
+        if runs.local is not None:
+            runs.local.kill()
         raise
     finally:
-        if local is not None:
+        if runs.local is not None:
             if job.stop.event.is_set():
                 # every result worth having was collected: the workers need no clean exit
                 # (which takes seconds with Numba loaded), and a busy one would not stop
-                local.kill()
-            local.shutdown()
+                runs.local.kill()
+            runs.local.shutdown()
+
+
+class _Submitted:
+    """The runs submitted to an executor or to the sweep's own pool, by future."""
+
+    def __init__(self, task: Callable, executor: Executor | None, local: LocalPool | None,
+                 job: Job):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.task, self.executor, self.local = task, executor, local
+        # runs in this process's threads poll the sweep's stop; workers have their own
+        self.extra = (job.stop.event,) if isinstance(executor, ThreadPoolExecutor) else ()
+        self.settings = job.settings
+        self.pending: dict[Future, str] = {}
+        self.crashes: dict[str, int] = {}
+        self.restarts = 0
+
+    def submit(self, rids) -> None:
+        for rid in rids:
+            args = (self.task, self.settings[rid].to_dict(), True, *self.extra)
+            pool = self.local if self.local is not None else self.executor
+            self.pending[pool.submit(*args)] = rid
+
+
+def _collect(job: Job, runs: _Submitted) -> None:
+    """Write each run as it finishes, until none is pending or the sweep stops."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    while runs.pending and not job.stop.event.is_set():
+        done, _ = wait(runs.pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+        broken = []
+        for fut in done:
+            rid = runs.pending.pop(fut)
+            if job.collect(rid, fut) == "broken":
+                broken.append(rid)
+        if not broken:
+            continue
+        if runs.local is None:
+            for rid in broken:
+                job.failed(rid, "the executor's process pool broke (a worker process "
+                                "died); rerun the sweep to resume")
+            continue
+        if not _replace_broken_pool(job, runs, broken):
+            break
+
+
+def _replace_broken_pool(job: Job, runs: _Submitted, broken: list[str]) -> bool:
+    """The sweep's pool broke: collect what finished, start a new pool for the rest.
+
+    Returns False when the sweep must stop here (a stop was requested, or the pool keeps
+    crashing).
+    """
+    from concurrent.futures import wait
+
+    # the pool is broken: every unfinished run gets BrokenProcessPool at once
+    wait(runs.pending, timeout=60)
+    for fut, rid in list(runs.pending.items()):
+        del runs.pending[fut]
+        if not fut.done() or job.collect(rid, fut) == "broken":
+            broken.append(rid)
+    runs.local.shutdown()
+    if job.stop.event.is_set():
+        job.report.n_interrupted += len(broken)
+        return False
+    runs.local, again = _restart_after_crash(job, runs.local, broken, runs.crashes)
+    runs.restarts += 1
+    if runs.restarts > len(job.todo) + 1:  # pragma: no cover - a safety net
+        for rid in again:
+            job.failed(rid, "the process pool kept crashing")
+        return False
+    runs.submit(again)
+    return True
 
 
 def _restart_after_crash(job: Job, local: LocalPool, broken: list[str],
@@ -663,13 +691,3 @@ def _wind_down(job: Job, pending: dict[Future, str], local: LocalPool | None) ->
         fut.cancel()
     job.report.n_interrupted += len(pending)
     pending.clear()
-
-
-def num(v) -> float:
-    if v is None:
-        return math.nan
-    if isinstance(v, str):
-        return float(v)  # "inf" / "-inf"
-    return float(v)
-
-

@@ -27,7 +27,7 @@ renamed into place, so an existing file is replaced, never written through; and 
 path may be, resolve to, or be a hard link of a file of the source folder (a folder of
 symlinks to the course would otherwise overwrite it).
 
-Command line::
+Command line (:mod:`nelc_edu.cli.editions`)::
 
     nelc-edu make-student-edition OUT_DIR [--source notebooks] [--force]
     nelc-edu make-instructor-edition OUT_DIR [--source notebooks] [--force]
@@ -35,7 +35,6 @@ Command line::
 
 from __future__ import annotations
 
-import argparse
 import ast
 import importlib
 import importlib.util
@@ -48,14 +47,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
-    "Exercise",
-    "find_exercises",
     "make_student_edition",
     "make_instructor_edition",
     "student_notebook",
-    "stub_source",
-    "self_check_line",
-    "add_editions_parser",
+    "find_exercises",
 ]
 
 SOLUTION_TAG = "solution"
@@ -726,52 +721,3 @@ def make_instructor_edition(src_dir, out_dir, overwrite: bool = False):
         As :func:`make_student_edition` (the exercises are validated here too).
     """
     return _make_edition(src_dir, out_dir, _instructor_notebook, overwrite)
-
-
-def _cmd(make):
-    def run(args: argparse.Namespace) -> int:
-        written = make(args.source, args.out_dir, overwrite=args.force)
-        n = len(written)
-        print(f"wrote {n} notebook{'' if n == 1 else 's'} to {args.out_dir}")
-        return 0
-
-    return run
-
-
-def add_editions_parser(subparsers) -> None:
-    """Add ``make-student-edition`` and ``make-instructor-edition`` to the ``nelc-edu`` CLI.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        What ``ArgumentParser.add_subparsers()`` returned. Each subcommand stores its handler
-        in ``args.func`` (call ``args.func(args)``; it returns an exit code).
-
-    Examples
-    --------
-    >>> import argparse
-    >>> parser = argparse.ArgumentParser(prog="nelc-edu")
-    >>> add_editions_parser(parser.add_subparsers(dest="command"))
-    >>> args = parser.parse_args(["make-student-edition", "out", "--source", "nbs"])
-    >>> args.out_dir, args.source, args.force
-    ('out', 'nbs', False)
-    """
-    for name, make, what in [
-        ("make-student-edition", make_student_edition,
-         "solutions replaced by runnable scaffolds (the solution's shape, with ...)"),
-        ("make-instructor-edition", make_instructor_edition,
-         "solutions kept (outputs cleared)"),
-    ]:
-        p = subparsers.add_parser(
-            name,
-            help=f"write the notebooks with {what}",
-            description=f"Write every notebook of --source into OUT_DIR with {what}. "
-            "See docs/lecturer-guide.md for the exercise convention.",
-        )
-        p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write (created if needed)")
-        p.add_argument("--source", default="notebooks",
-                       help="folder with the course notebooks (default: %(default)s)")
-        p.add_argument("--force", action="store_true",
-                       help="write into OUT_DIR even if it is not empty (its notebooks are "
-                       "replaced; links to the source are refused)")
-        p.set_defaults(func=_cmd(make))

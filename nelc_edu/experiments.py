@@ -4,7 +4,8 @@ This is the code behind ``nelc-edu compare`` (the README's main job), the notebo
 07, and the sweeps. Every run states how it was trained (:class:`RunSettings`), and every
 comparison includes the exact-gradient one-hot RBM as a control: the one-hot RBM and the
 two-matrix model describe the same family of distributions (K-component Bernoulli mixtures),
-so the difference the paper reports lives in **PCD training and mixing** (MODEL.md section 6).
+so the difference the paper reports lives in **PCD training and mixing** (``docs/theory.md``,
+"Why the exact-gradient RBM control matters").
 
 Examples
 --------
@@ -19,18 +20,16 @@ Examples
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import math
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import _rng
+from ._json import to_jsonable
 
 __all__ = [
     "KINDS",
@@ -39,12 +38,13 @@ __all__ = [
     "RunResult",
     "default_settings",
     "load_dataset",
-    "make_model",
     "diagnose",
     "run",
     "compare",
     "format_table",
-    "add_compare_arguments",
+    "KIND_LABELS",
+    "relaxation_times",
+    "checkpoint_threshold",
 ]
 
 #: Model kinds: the nonequilibrium model, the PCD-trained one-hot RBM, the exact-gradient
@@ -340,7 +340,7 @@ class RunResult:
             "dominant_cycle",
             "dominant_cycle_current",
         )
-        out = {k: _jsonable(self.final.get(k)) for k in keys}
+        out = {k: to_jsonable(self.final.get(k)) for k in keys}
         out["training"] = KIND_LABELS[self.settings.kind]
         out["wall_time_s"] = round(self.wall_time, 3)
         return out
@@ -349,11 +349,11 @@ class RunResult:
         """Full JSON-ready record: settings, final diagnostics, per-checkpoint diagnostics."""
         return {
             "settings": self.settings.to_dict(),
-            "final": {k: _jsonable(v) for k, v in self.final.items()},
+            "final": {k: to_jsonable(v) for k, v in self.final.items()},
             "history": {
                 "steps": list(self.history.steps),
                 "records": [
-                    {k: _jsonable(v) for k, v in rec.items()} for rec in self.history.records
+                    {k: to_jsonable(v) for k, v in rec.items()} for rec in self.history.records
                 ],
             },
             "labeller_heldout_accuracy": self.labeller_heldout_accuracy,
@@ -361,29 +361,15 @@ class RunResult:
         }
 
 
-def _jsonable(v):
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, (np.floating, np.integer)):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return v
-
-
 def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = True) -> RunResult:
     """Train one model as ``settings`` say and compute its final diagnostics.
 
-    Final diagnostics: those of :func:`diagnose` (with 4x the checkpoint sample size),
-    the class-histogram KL (MODEL.md section 6 protocol), and the dominant cycle of the
-    net-current graph restricted to edges whose current exceeds 3 standard errors.
+    Three steps, each seeded by its own stream of ``settings.seed``: train with the
+    checkpoint diagnostics of :func:`diagnose` (:func:`_train`), then the final diagnostics
+    (:func:`_final_diagnostics`): those of :func:`diagnose` with 4x the checkpoint sample
+    size, the class-histogram KL (``docs/theory.md``, "The class-histogram protocol") and the
+    dominant cycle of the net currents above the run's ``current_threshold``.
     """
-    from . import markov
-    from .classify import class_histogram_kl
-    from .training import train
-
     s = settings
     t0 = time.perf_counter()
     X_tr, X_held, _, _ = load_dataset(s.dataset, seed=s.seed, heldout_fraction=s.heldout_fraction)
@@ -391,7 +377,26 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
     model = make_model(
         s.kind, s.K, X_tr.shape[1], init_scale=s.init_scale, seed=np.random.default_rng(seeds[0])
     )
-    diag_rng = np.random.default_rng(seeds[1])
+    history = _train(model, s, X_tr, X_held, diag_rng=np.random.default_rng(seeds[1]),
+                     rng=np.random.default_rng(seeds[2]), progress=progress,
+                     keep_params=keep_params)
+    labeller = _labeller(s.dataset)
+    final = _final_diagnostics(model, s, X_tr, X_held, labeller,
+                               rng=np.random.default_rng(seeds[3]))
+    return RunResult(
+        settings=s,
+        model=model,
+        history=history,
+        final=final,
+        wall_time=time.perf_counter() - t0,
+        labeller_heldout_accuracy=float(labeller.heldout_accuracy),
+    )
+
+
+def _train(model, s: RunSettings, X_tr, X_held, *, diag_rng, rng, progress: bool,
+           keep_params: bool):
+    """:func:`nelc_edu.training.train` as ``s`` says, with :func:`diagnose` at checkpoints."""
+    from .training import train
 
     def diagnostics(m, chains=None):
         rec = diagnose(m, X_tr, X_held, n_samples=s.diag_samples, seed=diag_rng)
@@ -403,7 +408,7 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
                 seed=diag_rng, stationary_term=s.stationary_term)
         return rec
 
-    history = train(
+    return train(
         model,
         X_tr,
         method=s.method,
@@ -414,15 +419,20 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
         checkpoint_every=max(1, s.n_updates // max(1, s.n_checkpoints)),
         diagnostics=diagnostics,
         keep_params=keep_params,
-        seed=np.random.default_rng(seeds[2]),
+        seed=rng,
         progress=progress,
         desc=KIND_LABELS[s.kind],
         tie_penalty=s.tie_penalty,
         stationary_term=s.stationary_term,
     )
-    final = diagnose(model, X_tr, X_held, n_samples=4 * s.diag_samples,
-                     seed=np.random.default_rng(seeds[3]))
-    labeller = _labeller(s.dataset)
+
+
+def _final_diagnostics(model, s: RunSettings, X_tr, X_held, labeller, *, rng) -> dict[str, Any]:
+    """:func:`diagnose` at 4x the budget, the class-histogram KL and the dominant cycle."""
+    from . import markov
+    from .classify import class_histogram_kl
+
+    final = diagnose(model, X_tr, X_held, n_samples=4 * s.diag_samples, seed=rng)
     kl = class_histogram_kl(
         model, labeller, X_tr, n_chains=s.kl_chains, burn_in=s.kl_burn_in,
         n_steps=s.kl_steps, seed=s.seed,
@@ -436,14 +446,7 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
     cyc = markov.dominant_cycle(final["T"], final["pi"], threshold=final["current_threshold"])
     final["dominant_cycle"] = list(map(int, cyc[0])) if cyc else None
     final["dominant_cycle_current"] = float(cyc[1]) if cyc else None
-    return RunResult(
-        settings=s,
-        model=model,
-        history=history,
-        final=final,
-        wall_time=time.perf_counter() - t0,
-        labeller_heldout_accuracy=float(labeller.heldout_accuracy),
-    )
+    return final
 
 
 def compare(
@@ -514,106 +517,48 @@ def format_table(results: dict[str, RunResult]) -> str:
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------- command line
-def add_compare_arguments(p: argparse.ArgumentParser) -> None:
-    """Arguments of ``nelc-edu compare``."""
-    from .models.chains import STATIONARY_TERMS
+# ------------------------------------------------------------------ along a run's checkpoints
+def checkpoint_threshold(record: dict[str, Any], n_se: float = 3.0) -> float:
+    """Current threshold of a checkpoint record: ``n_se`` null standard errors of its currents.
 
-    p.add_argument("--dataset", choices=DATASETS, default="digits")
-    p.add_argument("--latent", "-K", type=int, default=10, help="number of latent states K")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--updates", type=int, default=None, help="RMSprop updates per model")
-    p.add_argument("--learning-rate", type=float, default=None)
-    p.add_argument("--tie-penalty", type=float, default=0.0, metavar="LAMBDA",
-                   help="two-matrix model only: the reversibility dial lambda >= 0, a penalty "
-                        "(lambda/2) sum (U - W^T)^2 (default 0: the free model; the RBMs are "
-                        "unaffected)")
-    p.add_argument("--stationary-term", choices=STATIONARY_TERMS, default="exact",
-                   help="two-matrix model only: the gradient's stationary term, exact "
-                        "(h = Z rho/pi) or one_step (the truncated h = rho/pi - 1)")
-    p.add_argument("--json", type=Path, default=None, help="write the results as JSON here")
-    p.add_argument("--figure", type=Path, default=None,
-                   help="write the comparison figure here (default: next to --json, or "
-                        "compare.png; a name without a suffix gets .png)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    p.set_defaults(func=_cmd_compare)
+    The one rule, :func:`nelc_edu.models.estimators.current_threshold`, applied to the
+    ``T``, ``pi`` and ``current_se`` that :func:`diagnose` recorded (at ``n_se = 3`` it is the
+    record's own ``current_threshold``): an edge counts as carrying a net current only above
+    it, so a reversible model shows, correctly, no current at all. A record without
+    standard errors gets the rounding level 1e-12.
 
-
-def _compare_settings(args: argparse.Namespace) -> dict[str, RunSettings]:
-    """The settings of the three runs of ``nelc-edu compare`` (all validated before training).
-
-    The tie penalty and the stationary term go to the two-matrix model only: the RBMs have
-    neither, and train as in :func:`compare`.
+    Examples
+    --------
+    >>> rec = {"T": np.full((2, 2), 0.5), "pi": np.full(2, 0.5),
+    ...        "current_se": np.array([[0.0, 1e-3], [2e-3, 0.0]])}
+    >>> checkpoint_threshold(rec)
+    0.006
     """
-    overrides = {}
-    if args.updates is not None:
-        overrides["n_updates"] = args.updates
-    if args.learning_rate is not None:
-        overrides["learning_rate"] = args.learning_rate
-    if not (math.isfinite(args.tie_penalty) and args.tie_penalty >= 0):
-        raise ValueError(f"--tie-penalty must be a number >= 0; got {args.tie_penalty}.")
-    params = default_settings(args.dataset, **overrides)
-    two_matrix = {"tie_penalty": args.tie_penalty, "stationary_term": args.stationary_term}
-    return {kind: RunSettings(kind=kind, dataset=args.dataset, K=args.latent, seed=args.seed,
-                              **params, **(two_matrix if kind == "two_matrix" else {}))
-            for kind in KINDS}
+    from .models.estimators import current_threshold
+
+    se = record.get("current_se")
+    if se is None:
+        return 1e-12
+    return current_threshold(record["T"], record["pi"], np.asarray(se, dtype=float), n_se)
 
 
-def _figure_path(args: argparse.Namespace) -> Path:
-    """Where the figure goes: checked before training; a missing suffix becomes ``.png``."""
-    from matplotlib.backend_bases import FigureCanvasBase
+def relaxation_times(run) -> np.ndarray:
+    """Relaxation time ``-1/log|lambda_2|`` (steps) of the latent chain at each checkpoint.
 
-    from ._files import check_output_file
+    ``run`` is a :class:`RunResult` or a :class:`~nelc_edu.training.TrainingHistory`; the
+    time comes from the transition matrix ``T`` recorded at each checkpoint
+    (:func:`nelc_edu.markov.relaxation_time`), NaN where none was recorded.
 
-    path = args.figure or (args.json.with_suffix(".png") if args.json else Path("compare.png"))
-    if path.is_dir():
-        raise ValueError(f"--figure {path} is a directory: give a file name inside it, e.g. "
-                         f"{path / 'compare.png'}.")
-    if not path.suffix:
-        path = path.with_name(path.name + ".png")
-    formats = FigureCanvasBase.get_supported_filetypes()
-    if path.suffix[1:].lower() not in formats:
-        raise ValueError(f"--figure {path}: matplotlib cannot write {path.suffix!r} files; use "
-                         f"one of {', '.join('.' + f for f in sorted(formats))}.")
-    return check_output_file(path, "--figure")
+    Examples
+    --------
+    >>> from nelc_edu.training import TrainingHistory
+    >>> h = TrainingHistory(model=None, steps=[0], records=[
+    ...     {"T": np.array([[0.9, 0.1], [0.1, 0.9]])}])
+    >>> np.round(relaxation_times(h), 3)
+    array([4.481])
+    """
+    from . import markov
 
-
-def _cmd_compare(args: argparse.Namespace) -> int:
-    import io
-
-    from ._files import atomic_write_bytes, check_output_file
-
-    settings = _compare_settings(args)
-    # every output path is checked before any training
-    json_path = check_output_file(args.json, "--json") if args.json is not None else None
-    fig_path = _figure_path(args)
-    t0 = time.perf_counter()
-    results = {kind: run(s, progress=not args.no_progress) for kind, s in settings.items()}
-    print(format_table(results))
-    tm = settings["two_matrix"]
-    if tm.tie_penalty > 0 or tm.stationary_term != "exact":
-        print(f"The two-matrix model was trained with tie penalty lambda = {tm.tie_penalty:g} "
-              f"and the {tm.stationary_term!r} stationary term (the RBMs have neither).")
-    payload: dict[str, Any] = {kind: res.summary() for kind, res in results.items()}
-    payload["settings"] = {
-        **{k: v for k, v in results["two_matrix"].settings.to_dict().items()
-           if k not in ("kind", "training")},
-        "two_matrix_only": ["tie_penalty", "stationary_term"],
-        "labeller_heldout_accuracy": results["two_matrix"].labeller_heldout_accuracy,
-        "trained": {kind: KIND_LABELS[kind] for kind in results},
-        "wall_time_s": round(time.perf_counter() - t0, 2),
-    }
-    if json_path is not None:
-        atomic_write_bytes(json_path, json.dumps(payload, indent=2).encode())
-        print(f"wrote {json_path}")
-    import matplotlib.pyplot as plt
-
-    from .plotting.training import plot_comparison
-
-    fig = plot_comparison(results)
-    buf = io.BytesIO()
-    fig.savefig(buf, dpi=120, format=fig_path.suffix[1:].lower())
-    plt.close(fig)
-    atomic_write_bytes(fig_path, buf.getvalue())
-    print(f"wrote {fig_path}")
-    return 0
+    h = getattr(run, "history", run)
+    return np.array([markov.relaxation_time(rec["T"]) if "T" in rec else math.nan
+                     for rec in h.records], dtype=float)

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["save_model", "load_model", "read_metadata", "FORMAT_TAG", "FORMAT_VERSION"]
+__all__ = ["save_model", "load_model", "read_metadata"]
 
 FORMAT_TAG = "nelc_edu-model"
 FORMAT_VERSION = 1

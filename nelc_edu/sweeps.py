@@ -50,7 +50,6 @@ Examples
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import hashlib
@@ -59,7 +58,6 @@ import math
 import os
 import platform
 import signal
-import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -72,33 +70,28 @@ import numpy as np
 
 from . import _sweep_runtime as _rt
 from ._files import atomic_write_bytes, check_output_dir
+from ._json import number as _num
 from ._sweep_runtime import THREAD_ENV as _THREAD_ENV  # noqa: F401 - the workers' environment
-from ._sweep_runtime import num as _num
 
 __all__ = [
     "SweepGrid",
+    "run_sweep",
     "SweepReport",
     "SweepInterrupted",
-    "ResultsScan",
-    "scan_results",
     "run_id",
     "run_one",
-    "run_sweep",
     "default_executor",
     "load_results",
+    "scan_results",
+    "ResultsScan",
     "summarize",
-    "group_settings",
     "format_summary",
-    "parse_int_list",
-    "parse_float_list",
-    "machine_info",
+    "group_settings",
+    "varying_settings",
     "compact_results",
     "read_results_file",
     "load_shipped_results",
-    "shipped_results_path",
-    "RECORD_FORMAT",
-    "SHIPPED_FORMAT",
-    "add_sweep_parsers",
+    "machine_info",
 ]
 
 #: Tag and version written into every record (``record["format"]``).
@@ -577,24 +570,8 @@ def run_sweep(
         raise ValueError("the grid contains the same run twice.")
     say = progress or (lambda line: None)
     with _rt.DirectoryLock(out) as lock:
-        n_tmp = _rt.remove_temp_files(out, lock.exclusive)
         report = SweepReport(out_dir=out, run_ids=ids)
-        if n_tmp:
-            report.notes.append(f"removed {n_tmp} temporary files left by an interrupted "
-                                "write")
-            say(f"note: {report.notes[-1]}.")
-        states = {rid: _run_state(out, rid, save_params) for rid in ids}
-        todo = [(rid, s) for rid, s in zip(ids, settings_list, strict=True)
-                if states[rid] is not None]
-        report.n_skipped = len(ids) - len(todo)
-        redo: dict[str, int] = {}
-        for state in states.values():
-            if state not in (None, "new"):
-                redo[state] = redo.get(state, 0) + 1
-        if redo:
-            report.notes.append(f"{sum(redo.values())} recorded runs are trained again: "
-                                + "; ".join(f"{n} {why}" for why, n in sorted(redo.items())))
-            say(f"note: {report.notes[-1]}.")
+        todo = _runs_to_do(out, ids, settings_list, save_params, lock, report, say)
         if not todo:
             report.wall_time = time.perf_counter() - t0
             return report
@@ -618,6 +595,31 @@ def run_sweep(
     if job.first_error is not None and raise_on_error:
         raise job.first_error
     return report
+
+
+def _runs_to_do(out: Path, ids: list[str], settings_list, save_params: bool, lock,
+                report: SweepReport, say) -> list:
+    """``(run_id, settings)`` of the runs not finished in ``out``; notes what is redone.
+
+    Temporary files a killed sweep left are removed first (the lock says whether it may).
+    """
+    n_tmp = _rt.remove_temp_files(out, lock.exclusive)
+    if n_tmp:
+        report.notes.append(f"removed {n_tmp} temporary files left by an interrupted write")
+        say(f"note: {report.notes[-1]}.")
+    states = {rid: _run_state(out, rid, save_params) for rid in ids}
+    todo = [(rid, s) for rid, s in zip(ids, settings_list, strict=True)
+            if states[rid] is not None]
+    report.n_skipped = len(ids) - len(todo)
+    redo: dict[str, int] = {}
+    for state in states.values():
+        if state not in (None, "new"):
+            redo[state] = redo.get(state, 0) + 1
+    if redo:
+        report.notes.append(f"{sum(redo.values())} recorded runs are trained again: "
+                            + "; ".join(f"{n} {why}" for why, n in sorted(redo.items())))
+        say(f"note: {report.notes[-1]}.")
+    return todo
 
 
 # ------------------------------------------------------------------------------- reading
@@ -761,9 +763,28 @@ def group_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     Examples
     --------
     >>> group_settings({"kind": "rbm", "K": 3, "seed": 4})
-    {'tie_penalty': 0.0, 'stationary_term': 'exact', 'kind': 'rbm', 'K': 3}
+    {'tie_penalty': 0.0, 'stationary_term': 'exact', 'fidelity_steps': 0, 'kind': 'rbm', 'K': 3}
     """
     return {**_LATER_SETTINGS, **{k: v for k, v in settings.items() if k not in _NOT_GROUPED}}
+
+
+def varying_settings(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Settings (other than the model kind and the seed) whose value differs between runs.
+
+    Figures and tables never average runs across these (:func:`group_settings`).
+
+    Examples
+    --------
+    >>> recs = [{"settings": {"kind": "rbm", "K": 10, "seed": s, "n_updates": n}}
+    ...         for s, n in [(0, 100), (1, 1500)]]
+    >>> varying_settings(recs)
+    ['n_updates']
+    """
+    all_settings = [group_settings(r["settings"]) for r in records]
+    keys = sorted({k for s in all_settings for k in s} - {"kind"})
+    first = ["K", "learning_rate"]
+    keys = [k for k in first if k in keys] + [k for k in keys if k not in first]
+    return [k for k in keys if len({json.dumps(s.get(k)) for s in all_settings}) > 1]
 
 
 def _group_key(settings: Mapping[str, Any]) -> tuple:
@@ -1108,216 +1129,3 @@ def load_shipped_results(name: str = "mnist5k") -> tuple[list[dict[str, Any]], d
     them without retraining.
     """
     return read_results_file(shipped_results_path(name))
-
-
-# ---------------------------------------------------------------------------- command line
-def parse_int_list(text: str) -> list[int]:
-    """``"0-9"``, ``"0,2,5"`` or ``"0-3,7"`` -> list of int.
-
-    Examples
-    --------
-    >>> parse_int_list("0-3,7")
-    [0, 1, 2, 3, 7]
-    """
-    out: list[int] = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "-" in part[1:]:
-            a, b = part.split("-", 1) if not part.startswith("-") else (part, "")
-            lo, hi = int(a), int(b)
-            if hi < lo:
-                raise ValueError(f"range {part!r} is empty (end < start).")
-            out.extend(range(lo, hi + 1))
-        else:
-            out.append(int(part))
-    if not out:
-        raise ValueError(f"no integers in {text!r}.")
-    return out
-
-
-def parse_float_list(text: str) -> list[float]:
-    """``"0.01,0.003"`` -> list of float.
-
-    Examples
-    --------
-    >>> parse_float_list("0.01, 3e-3")
-    [0.01, 0.003]
-    """
-    out = [float(p) for p in str(text).split(",") if p.strip()]
-    if not out:
-        raise ValueError(f"no numbers in {text!r}.")
-    return out
-
-
-def _flatten(values, parse):
-    out = []
-    for v in values or []:
-        out.extend(parse(v))
-    return out
-
-
-def _parse_set(items: Sequence[str]) -> dict[str, Any]:
-    from .experiments import RunSettings
-
-    types = {f.name: type(f.default) for f in dataclasses.fields(RunSettings)}
-    out: dict[str, Any] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ValueError(f"--set expects KEY=VALUE; got {item!r}.")
-        key, value = item.split("=", 1)
-        key = key.strip()
-        if key not in types:
-            raise ValueError(f"unknown run setting {key!r}; choose from {sorted(types)}.")
-        out[key] = types[key](value)
-    return out
-
-
-def add_sweep_parsers(sub) -> None:
-    """Add the ``sweep`` and ``figures`` subcommands to the ``nelc-edu`` parser."""
-    from .experiments import DATASETS
-
-    p = sub.add_parser(
-        "sweep",
-        help="train a grid of runs (seeds x latent sizes x learning rates x kinds)",
-        description=(
-            "Train a grid of runs and write one JSON record (+ .npz parameters) per run into "
-            "OUT, each as soon as it finishes. Resumable: finished runs are skipped, so after "
-            "Ctrl-C, a kill or a crash, run the same command again. Runs on a local process "
-            "pool (single-threaded workers), in this process (--serial) or on a Dask "
-            "scheduler (--scheduler)."
-        ),
-    )
-    p.add_argument("--dataset", choices=DATASETS, default="digits")
-    p.add_argument("--seeds", default="0", help="e.g. 0-9 or 0,3,5 (default 0)")
-    p.add_argument("--latent", "-K", action="append", default=None,
-                   help="number of latent states K; repeat or comma-separate (default 10)")
-    p.add_argument("--learning-rate", action="append", default=None,
-                   help="RMSprop step(s); repeat or comma-separate (default: the dataset's)")
-    p.add_argument("--kinds", default="two_matrix,rbm,rbm_exact",
-                   help="comma-separated model kinds (default: all three)")
-    p.add_argument("--tie-penalty", action="append", default=None, metavar="LAMBDA",
-                   help="two-matrix model only: tie penalty(s) lambda >= 0, the "
-                        "reversibility dial; repeat or comma-separate for a grid axis, e.g. "
-                        "0,1e-4,1e-3 (the RBM kinds run once per grid point; default 0)")
-    p.add_argument("--stationary-term", action="append", default=None, metavar="TERM",
-                   help="two-matrix model only: gradient rule(s), exact or one_step (the "
-                        "truncated h = rho/pi - 1); comma-separate for a grid axis "
-                        "(default exact)")
-    p.add_argument("--updates", type=int, default=None, help="RMSprop updates per run")
-    p.add_argument("--set", action="append", default=None, metavar="KEY=VALUE",
-                   help="any other RunSettings field, e.g. --set batch_size=50")
-    p.add_argument("--out", type=Path, required=True, help="results directory")
-    p.add_argument("--workers", type=int, default=None,
-                   help="local worker processes (default: all cores)")
-    p.add_argument("--scheduler", default=None,
-                   help="address of a Dask scheduler (tcp://host:8786): run there instead")
-    p.add_argument("--serial", action="store_true", help="run in this process, one by one")
-    p.add_argument("--no-params", action="store_true", help="do not write the .npz files")
-    p.set_defaults(func=_cmd_sweep)
-
-    from .plotting.sweeps import SWEEP_FIGURES
-
-    f = sub.add_parser(
-        "figures",
-        help="figures of a results directory (log-likelihood vs entropy production, ...)",
-        description=(
-            f"Read the records of RESULTS_DIR and write {len(SWEEP_FIGURES)} PNG figures: "
-            + "; ".join(f"{name}.png ({what})" for name, what in SWEEP_FIGURES.items())
-            + ". Runs that differ in a setting other than the seed (a budget, a learning "
-            "rate, a tie penalty) are shown as separate groups, never averaged together."
-        ),
-    )
-    f.add_argument("results", type=Path, help="results directory of `nelc-edu sweep`")
-    f.add_argument("--out", type=Path, default=None, help="output directory (default: "
-                   "RESULTS_DIR/figures)")
-    f.add_argument("--dpi", type=int, default=120)
-    f.set_defaults(func=_cmd_figures)
-
-
-def _grid_from_args(args: argparse.Namespace) -> SweepGrid:
-    overrides = _parse_set(args.set)
-    if args.updates is not None:
-        overrides["n_updates"] = args.updates
-    latents = _flatten(args.latent, parse_int_list) or [10]
-    lrs = _flatten(args.learning_rate, parse_float_list) or None
-    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
-    lams = _flatten(args.tie_penalty, parse_float_list) or None
-    terms = [t.strip() for v in args.stationary_term or [] for t in v.split(",")
-             if t.strip()] or None
-    return SweepGrid(dataset=args.dataset, seeds=parse_int_list(args.seeds), latents=latents,
-                     learning_rates=lrs, kinds=kinds, overrides=overrides,
-                     tie_penalties=lams, stationary_terms=terms)
-
-
-def _cmd_sweep(args: argparse.Namespace) -> int:
-    grid = _grid_from_args(args)
-    if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be >= 1; got {args.workers}.")
-    out = check_output_dir(args.out, "--out")  # before any connection or training
-    client = None
-    executor: Executor | str | None = None
-    if args.scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError as exc:
-            raise ValueError("--scheduler needs Dask: pip install 'nelc-edu[dask]'.") from exc
-        client = Client(args.scheduler)
-        executor = client.get_executor()
-    elif args.serial:
-        executor = "serial"
-    options = ""
-    if grid.tie_penalties:
-        options += f"; tie penalties {list(grid.tie_penalties)}"
-    if grid.stationary_terms:
-        options += f"; stationary terms {list(grid.stationary_terms)}"
-    print(f"sweep: {len(grid)} runs ({args.dataset}; seeds {list(grid.seeds)}; K "
-          f"{list(grid.latents)}; kinds {list(grid.kinds)}{options}) -> {out}", flush=True)
-    try:
-        report = run_sweep(grid, out, executor, max_workers=args.workers,
-                           save_params=not args.no_params,
-                           progress=lambda line: print(line, flush=True),
-                           raise_on_error=False)
-    finally:
-        if client is not None:
-            client.close()
-    print(report)
-    scan = scan_results(out)
-    if scan.skipped:
-        print(f"note: {scan.note()}.")
-    ids = set(report.run_ids)
-    records = [r for r in scan.records if r["run_id"] in ids]
-    if records:
-        print()
-        print(format_summary(records))
-    return 1 if report.failed else 0
-
-
-def _cmd_figures(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from .plotting.sweeps import save_sweep_figures, varying_settings
-
-    scan = scan_results(args.results)
-    if scan.skipped:
-        print(f"note: {scan.note()}.")
-    if not scan.records:
-        raise ValueError(f"no finished records in {args.results}.")
-    out = check_output_dir(args.out or (args.results / "figures"), "--out")
-    varying = varying_settings(scan.records)
-    if varying:
-        print(f"note: the runs differ in {', '.join(varying)} (besides kind and seed): the "
-              "figures show each setting as its own group (marker shape), never averaged "
-              "together.")
-    paths = save_sweep_figures(scan.records, out, dpi=args.dpi)
-    for p in paths:
-        print(f"wrote {p}")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from .cli import main
-
-    sys.exit(main(["sweep", *sys.argv[1:]]))

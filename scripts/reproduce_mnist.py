@@ -27,13 +27,13 @@ import time
 from pathlib import Path
 
 from nelc_edu import __version__
+from nelc_edu.cli.sweep import parse_int_list
 from nelc_edu.experiments import KIND_LABELS, default_settings
 from nelc_edu.sweeps import (
     SweepGrid,
     compact_results,
     load_results,
     machine_info,
-    parse_int_list,
     run_id,
     run_sweep,
     summarize,

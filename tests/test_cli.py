@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from nelc_edu import experiments
+from nelc_edu.cli import compare as cli_compare
 from nelc_edu.cli import main
 
 TINY = dict(n_updates=12, n_checkpoints=2, diag_samples=20, kl_chains=6,
@@ -208,7 +209,7 @@ def test_no_traceback_reaches_the_user(monkeypatch, capsys, exc, code, text):
     def boom(args):
         raise exc
 
-    monkeypatch.setattr(experiments, "_cmd_compare", boom)
+    monkeypatch.setattr(cli_compare, "_cmd_compare", boom)
     assert main(["compare"]) == code
     assert one_error_line(capsys).startswith(text)
 
@@ -222,7 +223,7 @@ def test_ctrl_c_inside_a_numba_kernel_is_an_interrupt_too(monkeypatch, capsys):
         except KeyboardInterrupt:
             raise SystemError("CPUDispatcher(<f>) returned a result with an exception set")  # noqa: B904
 
-    monkeypatch.setattr(experiments, "_cmd_compare", boom)
+    monkeypatch.setattr(cli_compare, "_cmd_compare", boom)
     assert main(["compare"]) == 130
     assert one_error_line(capsys) == "nelc-edu compare: interrupted"
 
@@ -231,7 +232,7 @@ def test_other_errors_are_not_hidden(monkeypatch):
     def boom(args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(experiments, "_cmd_compare", boom)
+    monkeypatch.setattr(cli_compare, "_cmd_compare", boom)
     with pytest.raises(RuntimeError, match="a bug"):
         main(["compare"])
 

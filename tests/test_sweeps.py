@@ -90,14 +90,18 @@ def test_empty_settings_list_and_bad_executor(tmp_path):
 @pytest.mark.parametrize("text, expected", [("0-3", [0, 1, 2, 3]), ("0,2,5", [0, 2, 5]),
                                             ("0-1,7", [0, 1, 7]), ("4", [4])])
 def test_parse_int_list(text, expected):
-    assert sweeps.parse_int_list(text) == expected
+    from nelc_edu.cli.sweep import parse_int_list
+
+    assert parse_int_list(text) == expected
 
 
 def test_parse_errors():
+    from nelc_edu.cli.sweep import parse_float_list, parse_int_list
+
     with pytest.raises(ValueError):
-        sweeps.parse_int_list("5-2")
+        parse_int_list("5-2")
     with pytest.raises(ValueError):
-        sweeps.parse_float_list(",")
+        parse_float_list(",")
 
 
 # ------------------------------------------------------------------- records, resuming
@@ -355,8 +359,10 @@ def test_shipped_results():
 
 def test_module_is_importable_without_dask():
     # dask is optional: importing the sweeps never needs it
-    src = Path(sweeps.__file__).read_text()
-    assert "import dask" not in src.split("def _cmd_sweep")[0]
+    assert "import dask" not in Path(sweeps.__file__).read_text()
+    from nelc_edu.cli import sweep as cli_sweep
+
+    assert "import dask" not in Path(cli_sweep.__file__).read_text().split("def _cmd_sweep")[0]
 
 
 # --------------------------------------------------- the reversibility dial as a grid axis
@@ -415,15 +421,16 @@ def test_run_ids_of_default_runs_are_unchanged_and_new_settings_are_in_the_id():
 
 def test_cli_parses_tie_penalties_and_stationary_terms():
     from nelc_edu.cli import build_parser
+    from nelc_edu.cli.sweep import _grid_from_args
 
     args = build_parser().parse_args([
         "sweep", "--out", "x", "--kinds", "two_matrix,rbm", "--tie-penalty", "0,1e-4",
         "--tie-penalty", "1e-3", "--stationary-term", "exact,one_step"])
-    g = sweeps._grid_from_args(args)
+    g = _grid_from_args(args)
     assert g.tie_penalties == (0.0, 1e-4, 1e-3)
     assert g.stationary_terms == ("exact", "one_step")
     assert len(g) == 2 * 3 + 1
-    plain = sweeps._grid_from_args(build_parser().parse_args(["sweep", "--out", "x"]))
+    plain = _grid_from_args(build_parser().parse_args(["sweep", "--out", "x"]))
     assert plain.tie_penalties is None and plain.stationary_terms is None
 
 

@@ -3,8 +3,9 @@
 Stationary distribution (GTH elimination, the one solver of the package), probability
 currents, entropy production, reversibility (detailed balance and Kolmogorov's criterion,
 one tolerance rule for both), Schnakenberg's cycle decomposition, the dominant cycle of the
-net-current graph, fundamental matrix, period, relaxation time, lumping, example chains,
-and seeded trajectory simulation with estimators.
+net-current graph (and a trajectory segment that walks around it), fundamental matrix,
+period, relaxation time, lumping, example chains, and seeded trajectory simulation with
+estimators.
 
 Input: dense real arrays (a float32 matrix is accepted with a looser row-sum tolerance;
 complex numbers and scipy sparse matrices are refused: pass ``T.toarray()``). States are
@@ -30,6 +31,7 @@ from __future__ import annotations
 from .core import (
     closed_classes,
     communication_classes,
+    distribution_over_time,
     entropy_production,
     fundamental_matrix,
     is_irreducible,
@@ -47,11 +49,13 @@ from .core import (
 )
 from .cycles import (
     CycleDecomposition,
+    CycleWalk,
     KolmogorovResult,
     cycle_affinities,
     cycle_affinity,
     cycle_decomposition,
     dominant_cycle,
+    find_cycle_walk,
     fundamental_cycles,
     is_reversible_kolmogorov,
     kolmogorov_check,
@@ -86,6 +90,7 @@ __all__ = [
     "second_eigenvalue_modulus",
     "spectral_gap",
     "relaxation_time",
+    "distribution_over_time",
     "lump",
     # cycles
     "support_graph",
@@ -99,6 +104,8 @@ __all__ = [
     "cycle_decomposition",
     "net_current_graph",
     "dominant_cycle",
+    "CycleWalk",
+    "find_cycle_walk",
     # examples
     "driven_ring",
     "random_reversible_chain",

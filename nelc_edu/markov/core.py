@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 
 from .._validation import (
     check_distribution,
+    check_positive_int,
     check_state_list,
     check_stochastic_matrix,
     check_tolerance,
@@ -43,6 +44,7 @@ __all__ = [
     "second_eigenvalue_modulus",
     "spectral_gap",
     "relaxation_time",
+    "distribution_over_time",
     "lump",
 ]
 
@@ -647,6 +649,47 @@ def relaxation_time(T: ArrayLike) -> float:
     if lam2 == 0.0:
         return 0.0
     return -1.0 / math.log(lam2)
+
+
+def distribution_over_time(T: ArrayLike, p0, n_steps: int) -> np.ndarray:
+    """``p_t = p_0 T^t`` for ``t = 0, ..., n_steps``: the distribution of the chain over time.
+
+    Parameters
+    ----------
+    T : array_like, shape (K, K)
+    p0 : int or array_like, shape (K,)
+        The initial distribution, or a state (the chain starts there).
+    n_steps : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_steps + 1, K)
+        Row ``t`` is ``p_t``.
+
+    Examples
+    --------
+    >>> distribution_over_time([[0.5, 0.5], [0.2, 0.8]], 0, 2).round(3).tolist()
+    [[1.0, 0.0], [0.5, 0.5], [0.35, 0.65]]
+    """
+    T = check_stochastic_matrix(T)
+    K = T.shape[0]
+    n_steps = check_positive_int(n_steps, "n_steps", minimum=0)
+    if np.ndim(p0) == 0:
+        if not is_int(p0) or not 0 <= int(p0) < K:
+            raise ValueError(f"p0 = {p0!r} is not a state of this chain: give 0..{K - 1} or "
+                             f"a probability vector of length {K}.")
+        p = np.zeros(K)
+        p[int(p0)] = 1.0
+    else:
+        p = np.asarray(p0, dtype=float).copy()
+        if p.shape != (K,) or abs(p.sum() - 1.0) > 1e-9 or (p < 0).any():
+            raise ValueError(f"p0 must be a state or a probability vector of length {K}.")
+    out = np.empty((n_steps + 1, K))
+    out[0] = p
+    for t in range(n_steps):
+        p = p @ T
+        out[t + 1] = p
+    return out
 
 
 # ----------------------------------------------------------------------------------------

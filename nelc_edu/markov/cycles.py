@@ -1,5 +1,5 @@
-"""Cycles of a Markov chain: Kolmogorov's criterion, Schnakenberg's decomposition, and the
-dominant cycle of the net-current graph.
+"""Cycles of a Markov chain: Kolmogorov's criterion, Schnakenberg's decomposition, the
+dominant cycle of the net-current graph, and trajectories that walk around a cycle.
 
 The *support graph* of a discrete-time chain is the undirected graph with an edge
 ``{i, j}`` (``i != j``) when ``T[i, j] > 0`` or ``T[j, i] > 0``. Self-loops ``T[i, i]`` are
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -42,6 +42,8 @@ __all__ = [
     "cycle_decomposition",
     "net_current_graph",
     "dominant_cycle",
+    "CycleWalk",
+    "find_cycle_walk",
 ]
 
 
@@ -561,3 +563,92 @@ def dominant_cycle(
             return cycle[k:] + cycle[:k], float(c)
         H.add_edge(u, v)
     return None
+
+
+# ----------------------------------------------------------------------------------------
+# Trajectories around a cycle
+# ----------------------------------------------------------------------------------------
+
+class CycleWalk(NamedTuple):
+    """A chain segment that follows a latent cycle (from :func:`find_cycle_walk`).
+
+    Attributes
+    ----------
+    chain : int
+        Which chain (column of the latent trajectory).
+    start : int
+        Index of the first latent state of the segment in the trajectory.
+    states : list of int
+        Latent states ``z_start, z_start+1, ...``; each step goes to the next state of the
+        cycle.
+    laps : float
+        Number of times the segment goes around the cycle (transitions / cycle length).
+    """
+
+    chain: int
+    start: int
+    states: list
+    laps: float
+
+
+def find_cycle_walk(z, cycle: Sequence[int], *, max_states: int | None = None) -> CycleWalk:
+    """The longest chain segment whose every step moves to the next state of ``cycle``.
+
+    Parameters
+    ----------
+    z : array of int, shape (n_steps, n_chains)
+        Latent trajectory (e.g. ``model.sample(...).z``).
+    cycle : sequence of int
+        ``cycle[0] -> cycle[1] -> ... -> cycle[0]`` (e.g. from
+        :func:`nelc_edu.markov.dominant_cycle`).
+    max_states : int, optional
+        Cut the segment to at most this many states (default: two laps plus one state).
+
+    Returns
+    -------
+    CycleWalk
+        The longest such segment (first found among equals); ``laps`` may be below 1 if no
+        chain completed a lap.
+
+    Raises
+    ------
+    ValueError
+        If the cycle has fewer than 2 distinct states or no step of any chain follows it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.array([[3, 0], [1, 1], [2, 2], [1, 0], [1, 1]])
+    >>> find_cycle_walk(z, [0, 1, 2])
+    CycleWalk(chain=1, start=0, states=[0, 1, 2, 0, 1], laps=1.3333333333333333)
+    """
+    z = np.asarray(z)
+    if z.ndim == 1:
+        z = z[:, None]
+    if z.ndim != 2 or z.dtype.kind not in "iu":
+        raise ValueError(f"z must be an integer array (n_steps, n_chains); got shape "
+                         f"{z.shape}, dtype {z.dtype}.")
+    cyc = [int(s) for s in cycle]
+    if len(set(cyc)) != len(cyc) or len(cyc) < 2:
+        raise ValueError(f"cycle must list at least 2 distinct states; got {cyc}.")
+    L = len(cyc)
+    if max_states is None:
+        max_states = 2 * L + 1
+    nxt = np.full(max(int(z.max()), max(cyc)) + 1, -1, dtype=np.int64)
+    for k, s in enumerate(cyc):
+        nxt[s] = cyc[(k + 1) % L]
+    follows = nxt[z[:-1]] == z[1:]  # (n_steps - 1, n_chains): step t -> t+1 follows
+    best = (0, 0, 0)  # (length in steps, chain, start)
+    for c in range(z.shape[1]):
+        run = 0
+        for t, ok in enumerate(follows[:, c]):
+            run = run + 1 if ok else 0
+            if run > best[0]:
+                best = (run, c, t - run + 1)
+    n_trans, c, start = best
+    if n_trans == 0:
+        raise ValueError(f"no step of any chain follows the cycle {cyc}: run more chains or "
+                         "steps, or check the cycle.")
+    n_trans = min(n_trans, max_states - 1)
+    states = [int(s) for s in z[start:start + n_trans + 1, c]]
+    return CycleWalk(chain=int(c), start=int(start), states=states, laps=n_trans / L)

@@ -4,7 +4,7 @@ Every function takes **records**: the dicts of :func:`nelc_edu.sweeps.load_resul
 per run) or of the shipped results (:func:`nelc_edu.sweeps.load_shipped_results`), which
 share one schema: ``record["settings"]`` (kind, K, seed, ...), ``record["final"]`` (final
 diagnostics) and ``record["history"]`` (``steps`` and per-checkpoint ``records``).
-Colours are those of every course figure (:data:`~nelc_edu.plotting.training.KIND_STYLES`).
+Colours are those of every course figure (:data:`~nelc_edu.plotting.style.KIND_STYLES`).
 
 Runs whose settings differ in anything but the model kind and the seed (two budgets, two
 learning rates, several tie penalties in one results directory) are never pooled: each
@@ -21,12 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from .style import GREY, add_caption
-from .training import KIND_STYLES
+from .._json import number as _num
+from ..sweeps import group_settings, varying_settings
+from .style import GREY, add_caption, kind_style
 
 __all__ = [
-    "SWEEP_FIGURES",
-    "varying_settings",
     "plot_ll_vs_entropy_production",
     "plot_self_transition_vs_ll",
     "plot_class_kl",
@@ -42,14 +41,10 @@ _MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 _KIND_ORDER = ("two_matrix", "rbm", "rbm_exact")
 
 
-def _f(v) -> float:
-    if v is None:
-        return math.nan
-    return float(v)  # also parses "inf"
 
 
 def _final(rec, key) -> float:
-    return _f(rec["final"].get(key))
+    return _num(rec["final"].get(key))
 
 
 def _kinds(records) -> list[str]:
@@ -58,7 +53,7 @@ def _kinds(records) -> list[str]:
 
 
 def _style(kind):
-    return KIND_STYLES.get(kind, dict(color="k", ls="-", label=str(kind)))
+    return kind_style(kind)
 
 
 #: The files :func:`save_sweep_figures` writes (``nelc-edu figures``): name -> content.
@@ -75,28 +70,7 @@ _SETTING_NAMES = {"K": "K", "learning_rate": "lr", "n_updates": "updates",
 
 
 def _settings(rec) -> dict:
-    from ..sweeps import group_settings
-
     return group_settings(rec["settings"])
-
-
-def varying_settings(records: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Settings (other than the model kind and the seed) whose value differs between runs.
-
-    Examples
-    --------
-    >>> recs = [{"settings": {"kind": "rbm", "K": 10, "seed": s, "n_updates": n}}
-    ...         for s, n in [(0, 100), (1, 1500)]]
-    >>> varying_settings(recs)
-    ['n_updates']
-    """
-    import json
-
-    all_settings = [_settings(r) for r in records]
-    keys = sorted({k for s in all_settings for k in s} - {"kind"})
-    first = ["K", "learning_rate"]
-    keys = [k for k in first if k in keys] + [k for k in keys if k not in first]
-    return [k for k in keys if len({json.dumps(s.get(k)) for s in all_settings}) > 1]
 
 
 def _order(v) -> tuple:
@@ -355,7 +329,7 @@ def plot_class_kl(records: Sequence[Mapping[str, Any]], *, ax=None, caption: boo
 def _curve(rec, key) -> tuple[np.ndarray, np.ndarray]:
     h = rec["history"]
     steps = np.asarray(h["steps"], dtype=float)
-    y = np.array([_f(r.get(key)) for r in h["records"]], dtype=float)
+    y = np.array([_num(r.get(key)) for r in h["records"]], dtype=float)
     return steps, y
 
 
@@ -381,7 +355,7 @@ def plot_sweep_curves(records: Sequence[Mapping[str, Any]],
     3
     >>> plt.close(fig)
     """
-    from .training import _YLABELS
+    from .training import _YLABELS, legend_above, zoom_past_start
 
     records = _check_records(records)
     keys = list(keys)
@@ -421,14 +395,11 @@ def plot_sweep_curves(records: Sequence[Mapping[str, Any]],
             ax.set_ylim(-0.02, 1.02)
         if key.startswith("log_likelihood"):
             # the first checkpoints (nearly untrained models) would squash the useful range
-            vals = np.concatenate([y[x >= 0.2 * x.max()] for x, y in
-                                   (_curve(r, key) for r in records) if x.size])
-            vals = vals[np.isfinite(vals)]
-            if vals.size:
-                lo, hi = vals.min(), vals.max()
-                pad = 0.08 * max(hi - lo, 0.5)
-                ax.set_ylim(lo - pad, hi + pad)
-    axes[0].legend(fontsize=10, loc="lower right")
+            curves = [(*_curve(r, key), _style(r["settings"]["kind"])["color"])
+                      for r in records]
+            x_max = max((x.max() for x, _, _ in curves if x.size), default=0.0)
+            zoom_past_start(ax, curves, after=0.2 * x_max)
+    legend_above(axes, ncols=min(3, len(variants.groups(records, _kinds(records)))))
     return fig, axes
 
 
@@ -531,39 +502,35 @@ def _settings_caption(records) -> str:
             "Grey band: σ noise floor; dotted: 1/K.")
 
 
-def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16) -> str:
+def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16,
+             all_currents: bool = False) -> str:
     """One run from the shipped results: its latent graph and its samples, into ``fig``.
 
-    Left: :func:`~nelc_edu.plotting.graphs.draw_chain_graph` of the final latent ``T``
-    (decoder-mean images as nodes, net currents above the run's threshold -- three null
-    standard errors of the noisiest current -- as arrows, the dominant cycle highlighted).
-    Right: decoder means and chain samples (random latent starts, after burn-in). Needs a
-    record with ``decoder_means`` (and optionally ``samples``), as made by
-    :func:`nelc_edu.sweeps.compact_results`.
+    Left: the latent graph of the final ``T`` (decoder-mean images as nodes, the strongest
+    net currents above the run's threshold -- three null standard errors of the noisiest
+    current -- as arrows, all of them with ``all_currents``, the dominant cycle in orange;
+    :func:`~nelc_edu.plotting.graphs.draw_trained_graph`). Right: decoder means and chain
+    samples (random latent starts, after burn-in). Needs a record with ``decoder_means``
+    (and optionally ``samples``), as made by :func:`nelc_edu.sweeps.compact_results`.
 
     Returns
     -------
     str
         A one-line text report of the run's numbers.
     """
-    from .graphs import draw_chain_graph
+    from .graphs import draw_trained_graph
     from .images import image_grid
 
     s, f = record["settings"], record["final"]
-    st = _style(s["kind"])
     gs = fig.add_gridspec(2, 2, width_ratios=[1.35, 1.0], height_ratios=[1.0, 1.2])
-    ax_g = fig.add_subplot(gs[:, 0])
-    T = np.asarray(f["T"], float)
     pi = np.asarray(f["pi"], float)
     means = np.asarray(record["decoder_means"], float)
-    sigma, floor = _final(record, "entropy_production"), _final(record, "ep_noise_floor")
-    threshold = _f(f.get("current_threshold"))
-    cyc = f.get("dominant_cycle") if sigma > 3 * floor else None
-    draw_chain_graph(T, pi, ax=ax_g, node_images=means, threshold=threshold,
-                     highlight_cycle=cyc, caption=False, colorbar=False,
-                     title=f"{st['label']}, seed {s['seed']}")
-    ax_m = fig.add_subplot(gs[0, 1])
-    image_grid(means, ax=ax_m, ncols=min(5, len(means)),
+    cyc = f.get("dominant_cycle")  # among the currents above the run's threshold, or None
+    n_drawn, n_above = draw_trained_graph(
+        fig.add_subplot(gs[:, 0]), np.asarray(f["T"], float), pi, node_images=means,
+        threshold=_num(f.get("current_threshold")), cycle=cyc, all_currents=all_currents,
+        title=f"{_style(s['kind'])['label']}, seed {s['seed']}", caption=False)
+    image_grid(means, ax=fig.add_subplot(gs[0, 1]), ncols=min(5, len(means)),
                titles=[f"{p:.2f}" for p in pi], title="decoder means (label: π)")
     ax_s = fig.add_subplot(gs[1, 1])
     if record.get("samples") is not None:
@@ -571,13 +538,21 @@ def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16) -> str:
         image_grid(smp, ax=ax_s, ncols=min(8, len(smp)), title="chain samples")
     else:
         ax_s.set_axis_off()
+    return _run_report(record, cyc, n_drawn, n_above)
+
+
+def _run_report(record, cyc, n_drawn: int, n_above: int) -> str:
+    s = record["settings"]
     cyc_txt = (" -> ".join(map(str, [*cyc, cyc[0]])) if cyc else "none above the noise")
-    return (f"{st['label']}, K = {s['K']}, seed {s['seed']}: log-lik "
+    arrows = (f"; arrows: the {n_drawn} strongest of {n_above} net currents above the "
+              "threshold" if n_drawn < n_above else "")
+    return (f"{_style(s['kind'])['label']}, K = {s['K']}, seed {s['seed']}: log-lik "
             f"{_final(record, 'log_likelihood'):.2f} (held-out "
-            f"{_final(record, 'log_likelihood_heldout'):.2f}), σ = {sigma:.3g} "
-            f"(noise floor {floor:.1e}), mean diag T = "
+            f"{_final(record, 'log_likelihood_heldout'):.2f}), σ = "
+            f"{_final(record, 'entropy_production'):.3g} (noise floor "
+            f"{_final(record, 'ep_noise_floor'):.1e}), mean diag T = "
             f"{_final(record, 'mean_self_transition'):.3f} (1/K = {1 / s['K']:.2f}), class KL "
-            f"{_final(record, 'class_kl'):.3f}; dominant cycle: {cyc_txt}")
+            f"{_final(record, 'class_kl'):.3f}; dominant cycle: {cyc_txt}{arrows}")
 
 
 def save_sweep_figures(records: Sequence[Mapping[str, Any]], out_dir, *,

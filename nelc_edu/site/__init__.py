@@ -10,22 +10,9 @@
   sphinx-book-theme, MathJax shipped inside the site), with no network.
 
 The site tools are an optional extra: ``pip install ".[site]"``. Importing this package
-imports none of them.
+imports none of them. The command line is :mod:`nelc_edu.cli.site`.
 """
 
 from __future__ import annotations
 
-__all__ = ["launch", "execute", "build", "add_site_parser"]
-
-
-def add_site_parser(subparsers) -> None:
-    """Add ``build-site`` and ``add-launch-cells`` to the ``nelc-edu`` command line.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        What ``ArgumentParser.add_subparsers()`` returned.
-    """
-    from .cli import add_site_parser as _add
-
-    _add(subparsers)
+__all__ = ["launch", "execute", "build"]

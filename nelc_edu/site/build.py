@@ -39,20 +39,7 @@ from pathlib import Path, PurePosixPath
 
 from . import launch
 
-__all__ = [
-    "SITE_MARKER",
-    "BuildReport",
-    "mathjax_script",
-    "sphinx_config",
-    "write_conf",
-    "site_notebook",
-    "rewrite_links",
-    "api_pages",
-    "course_map",
-    "index_page",
-    "stage",
-    "build_site",
-]
+__all__ = ["build_site", "BuildReport"]
 
 #: File at the root of every built site; ``build-site`` only replaces folders that have it.
 SITE_MARKER = ".nelc-edu-site"
@@ -60,8 +47,9 @@ MATHJAX_FILE = "tex-svg-full.js"
 _STATIC = Path(__file__).with_name("static")
 _LOCAL_IMAGES = {launch.BINDER_BADGE: "binder-badge.svg", launch.COLAB_BADGE: "colab-badge.svg"}
 _LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)(\))")
-_API_PACKAGES = ["markov", "models", "training", "experiments", "sweeps", "classify", "io",
-                 "datasets", "plotting", "widgets", "editions", "site"]
+_API_PACKAGES = ["markov", "models", "training", "experiments", "sweeps", "classify",
+                 "untying", "finite_differences", "gradient_fidelity", "io", "datasets",
+                 "plotting", "widgets", "editions", "site"]
 
 
 @dataclass

@@ -35,18 +35,12 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 __all__ = [
-    "STUDENT_DIR",
-    "BRANCH",
     "repository_url",
-    "github_repo",
     "binder_url",
     "colab_url",
     "nbgitpuller_url",
-    "badges_markdown",
-    "colab_setup_source",
-    "apply_launch_cells",
-    "launch_cell_problems",
     "add_launch_cells",
+    "launch_cell_problems",
 ]
 
 #: The folder of the repository that holds the committed student edition.

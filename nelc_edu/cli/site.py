@@ -1,4 +1,4 @@
-"""The ``build-site`` and ``add-launch-cells`` subcommands of ``nelc-edu``."""
+"""``nelc-edu build-site`` and ``add-launch-cells`` (:mod:`nelc_edu.site`)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import argparse
 import sys
 import time
 
+__all__: list[str] = []  # a subcommand of `nelc-edu` (nelc_edu.cli.main), not an API
+
 
 def _cmd_build_site(args: argparse.Namespace) -> int:
-    from .build import build_site
+    from ..site.build import build_site
 
     t0 = time.perf_counter()
     try:
@@ -30,7 +32,7 @@ def _cmd_build_site(args: argparse.Namespace) -> int:
 
 
 def _cmd_add_launch_cells(args: argparse.Namespace) -> int:
-    from .launch import add_launch_cells, repository_url
+    from ..site.launch import add_launch_cells, repository_url
 
     url = repository_url(args.folder)
     changed = add_launch_cells(args.folder, url)

@@ -11,6 +11,11 @@ make-student-edition / make-instructor-edition
     Write the notebooks with exercise solutions replaced by stubs (or kept).
 sweep / figures
     Train a resumable grid of runs; draw the figures of a results directory.
+build-site / add-launch-cells
+    Build the course website; refresh the Binder/Colab cells of the notebooks.
+
+Every argument parser lives here, one module per subcommand (:mod:`.compare`, :mod:`.sweep`,
+:mod:`.editions`, :mod:`.site`); they call into the library, never the reverse.
 
 No traceback reaches a user: bad input and file-system errors are one line on stderr and exit
 status 2; Ctrl-C is one line and status 130 (a sweep first saves every finished run; SIGTERM
@@ -23,9 +28,11 @@ import argparse
 import sys
 import time
 
+__all__ = ["main"]
+
 
 def _cmd_warmup(args: argparse.Namespace) -> int:
-    from ._warmup import warmup
+    from .._warmup import warmup
 
     t0 = time.perf_counter()
     names = warmup()
@@ -33,46 +40,25 @@ def _cmd_warmup(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_compare_parser(sub) -> None:
-    from .experiments import add_compare_arguments
-
-    p = sub.add_parser(
-        "compare",
-        help="train the two-matrix model and the one-hot RBM at equal budget and compare",
-        description=(
-            "Train the two-matrix (nonequilibrium) model and the one-hot RBM with persistent "
-            "chains (PCD) at equal budget, plus the exact-gradient one-hot RBM as a control; "
-            "print a table, write JSON and a figure."
-        ),
-    )
-    add_compare_arguments(p)
-
-
 def build_parser() -> argparse.ArgumentParser:
+    """The ``nelc-edu`` parser: one subcommand module each (compare, sweep, editions, site)."""
+    from .compare import add_compare_parser
+    from .editions import add_editions_parser
+    from .site import add_site_parser
+    from .sweep import add_sweep_parsers
+
     parser = argparse.ArgumentParser(
         prog="nelc-edu",
         description="Nonequilibrium latent cycles (Baiesi & Rosso, arXiv:2512.11415): "
         "course tools.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    _add_compare_parser(sub)
+    add_compare_parser(sub)
     p = sub.add_parser("warmup", help="compile and cache every Numba kernel")
     p.set_defaults(func=_cmd_warmup)
-    try:
-        from .editions import add_editions_parser
-    except ImportError:  # pragma: no cover - editions module optional during development
-        pass
-    else:
-        add_editions_parser(sub)
-    from .site import add_site_parser
-
+    add_editions_parser(sub)
     add_site_parser(sub)
-    try:
-        from .sweeps import add_sweep_parsers
-    except ImportError:  # pragma: no cover
-        pass
-    else:
-        add_sweep_parsers(sub)
+    add_sweep_parsers(sub)
     return parser
 
 
@@ -83,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     a file-system error (the line names the path); 130 Ctrl-C; 128 + n another signal n
     that stopped a sweep (143 for SIGTERM).
     """
-    from ._files import describe_os_error
+    from .._files import describe_os_error
 
     prog = "nelc-edu"
     try:
@@ -116,7 +102,3 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return False
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
