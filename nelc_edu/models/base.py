@@ -361,7 +361,7 @@ class LatentChainModel:
         Examples
         --------
         >>> from nelc_edu.models import TwoMatrixModel
-        >>> model = TwoMatrixModel.random(3, 6, scale=3.0, seed=3)
+        >>> model = TwoMatrixModel.random(4, 8, scale=2.0, seed=3)
         >>> est = model.entropy_production_with_floor(n_samples=2000, seed=0)
         >>> bool(est.sigma > 5 * est.noise_floor)
         True
