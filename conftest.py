@@ -16,6 +16,8 @@ import os
 import pytest
 
 os.environ.setdefault("NELC_FAST", "1")
+# notebooks check the claims they state (nelc_edu.claims): a claim not shown fails the run
+os.environ.setdefault("NELC_STRICT_CLAIMS", "1")
 
 
 def _in_ci() -> bool:

@@ -42,6 +42,9 @@ _SUBMODULES = {
     "experiments",
     "sweeps",
     "editions",
+    "untying",
+    "finite_differences",
+    "gradient_fidelity",
 }
 
 # Public names that live in submodules, resolved on first access.

@@ -37,13 +37,29 @@ SeedLike = "int | np.random.Generator | None"
 
 
 def as_generator(seed=None) -> np.random.Generator:
-    """Return a ``numpy.random.Generator`` from an int, ``None`` or a Generator.
+    """Return a ``numpy.random.Generator`` from an int ``>= 0``, ``None`` or a Generator.
 
-    A ``Generator`` is passed through unchanged (so callers can share one stream).
+    A ``Generator`` is passed through unchanged (so callers can share one stream). Anything
+    else (a negative int, a float, a bool, a string) raises ``ValueError`` naming ``seed``.
+
+    Examples
+    --------
+    >>> int(as_generator(3).integers(10)) == int(as_generator(3).integers(10))
+    True
+    >>> as_generator(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be an integer >= 0, None or a numpy.random.Generator; got -1.
     """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(
+                f"seed must be an integer >= 0, None or a numpy.random.Generator; got {seed}."
+            )
         return np.random.default_rng(seed)
     raise ValueError(
         f"seed must be an int, None or a numpy.random.Generator; got {type(seed).__name__}."

@@ -1,4 +1,6 @@
-"""Class histograms of generated samples: a labeller, and the KL protocol of MODEL.md section 6.
+"""Class histograms of generated samples: a labeller, and the class-histogram KL protocol.
+
+The protocol is the package's (``docs/theory.md``, "The class-histogram protocol").
 
 A generative model trained on digits should produce every digit about as often as the data
 does. To check, we label the visible states that the model's sampler visits with a
@@ -30,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +47,7 @@ __all__ = [
     "kl_divergence",
     "class_histogram_kl",
     "ClassHistogramKL",
+    "class_kl_vs_burn_in",
 ]
 
 _CHUNK = 8192  # rows per block when labelling many samples (bounds the float64 copies)
@@ -489,7 +493,7 @@ def class_histogram_kl(
     reference: str = "predicted",
     pseudo_count: float = 1.0,
 ) -> ClassHistogramKL:
-    """Class-histogram divergence ``KL(data || model)`` of a sampler (MODEL.md section 6).
+    """Class-histogram divergence ``KL(data || model)`` of a sampler (the course's protocol).
 
     Runs ``model.sample(n_chains, n_steps, seed=seed, burn_in=burn_in, thin=thin,
     return_visible=True)`` -- chains start from uniformly random latent states -- labels
@@ -551,6 +555,37 @@ def class_histogram_kl(
     >>> res.n_samples, res.reference, bool(res.kl < 0.01)
     (2000, 'predicted', True)
     """
+    Xb = _check_protocol_inputs(labeller, X_data)
+    n_chains = check_positive_int(n_chains, "n_chains")
+    burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
+    n_steps = check_positive_int(n_steps, "n_steps")
+    thin = check_positive_int(thin, "thin")
+    C = labeller.n_classes_
+    data_labels = _data_labels(labeller, Xb, y_data, reference)
+    model_labels = _sampled_labels(model, labeller, n_chains, n_steps, seed=seed,
+                                   burn_in=burn_in, thin=thin)
+    data_hist = class_histogram(data_labels, C, pseudo_count)
+    model_hist = class_histogram(model_labels, C, pseudo_count)
+    return ClassHistogramKL(
+        kl=kl_divergence(data_hist, model_hist),
+        data_hist=data_hist,
+        model_hist=model_hist,
+        data_counts=np.bincount(data_labels, minlength=C).astype(np.int64),
+        model_counts=np.bincount(model_labels, minlength=C).astype(np.int64),
+        reference=reference,
+        n_chains=n_chains,
+        burn_in=burn_in,
+        n_steps=n_steps,
+        thin=thin,
+        n_samples=int(model_labels.shape[0]),
+        pseudo_count=float(pseudo_count),
+        seed=seed,
+        labeller_heldout_accuracy=labeller.heldout_accuracy,
+    )
+
+
+def _check_protocol_inputs(labeller, X_data) -> np.ndarray:
+    """A fitted labeller and a binary data matrix of its width (returned as uint8)."""
     if not isinstance(labeller, LogisticLabeller):
         raise ValueError(
             f"labeller must be a LogisticLabeller; got {type(labeller).__name__}. "
@@ -564,24 +599,23 @@ def class_histogram_kl(
             "If you meant to pass labels, call class_histogram_kl(model, labeller, X, y, "
             "reference='true')."
         )
-    Xb = check_binary_data(X_arr, name="X_data", n_features=labeller.n_features_)
-    n_chains = check_positive_int(n_chains, "n_chains")
-    burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
-    n_steps = check_positive_int(n_steps, "n_steps")
-    thin = check_positive_int(thin, "thin")
-    C = labeller.n_classes_
+    return check_binary_data(X_arr, name="X_data", n_features=labeller.n_features_)
+
+
+def _data_labels(labeller, Xb: np.ndarray, y_data, reference: str) -> np.ndarray:
+    """The labels of the data histogram: the labeller's predictions, or the true labels."""
     if reference == "predicted":
-        data_labels = labeller.predict(Xb)
-    elif reference == "true":
+        return labeller.predict(Xb)
+    if reference == "true":
         if y_data is None:
             raise ValueError("reference='true' needs the true labels: pass y_data.")
-        data_labels = _check_labels(y_data, Xb.shape[0], C)
-    else:
-        raise ValueError(f"reference must be 'predicted' or 'true'; got {reference!r}.")
+        return _check_labels(y_data, Xb.shape[0], labeller.n_classes_)
+    raise ValueError(f"reference must be 'predicted' or 'true'; got {reference!r}.")
 
-    out = model.sample(
-        n_chains, n_steps, seed=seed, burn_in=burn_in, thin=thin, return_visible=True
-    )
+
+def _sampled_labels(model, labeller, n_chains: int, n_steps: int, **sample_kw) -> np.ndarray:
+    """Run the sampler (``model.sample(..., return_visible=True)``), label every kept image."""
+    out = model.sample(n_chains, n_steps, return_visible=True, **sample_kw)
     x_traj = getattr(out, "x_traj", None)
     if x_traj is None:
         raise ValueError(
@@ -597,25 +631,52 @@ def class_histogram_kl(
         )
     if x_traj.shape[0] == 0:
         raise ValueError("model.sample kept no steps; increase n_steps or decrease thin.")
-    model_labels = labeller.predict(x_traj.reshape(-1, N))
+    return labeller.predict(x_traj.reshape(-1, N))
 
-    data_counts = np.bincount(data_labels, minlength=C).astype(np.int64)
-    model_counts = np.bincount(model_labels, minlength=C).astype(np.int64)
-    data_hist = class_histogram(data_labels, C, pseudo_count)
-    model_hist = class_histogram(model_labels, C, pseudo_count)
-    return ClassHistogramKL(
-        kl=kl_divergence(data_hist, model_hist),
-        data_hist=data_hist,
-        model_hist=model_hist,
-        data_counts=data_counts,
-        model_counts=model_counts,
-        reference=reference,
-        n_chains=n_chains,
-        burn_in=burn_in,
-        n_steps=n_steps,
-        thin=thin,
-        n_samples=int(model_labels.shape[0]),
-        pseudo_count=float(pseudo_count),
-        seed=seed,
-        labeller_heldout_accuracy=labeller.heldout_accuracy,
-    )
+
+def class_kl_vs_burn_in(
+    model,
+    labeller,
+    X,
+    burn_ins: Sequence[int],
+    *,
+    n_chains: int = 100,
+    n_steps: int = 100,
+    start: int | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Class-histogram KL of finite sampler runs for several burn-ins (same protocol otherwise).
+
+    The protocol of :func:`nelc_edu.classify.class_histogram_kl`: ``n_chains`` chains,
+    ``burn_in`` discarded steps, ``n_steps`` kept steps, every kept image labelled by
+    ``labeller``, ``KL(data || model)`` with one pseudo-count per class, the data histogram
+    from the labeller's predictions on ``X``. A sampler that mixes fast gives a flat curve; a
+    slow one keeps the memory of its start for about a relaxation time.
+
+    Parameters
+    ----------
+    start : int, optional
+        None (default, the protocol): chains start from uniformly random latent states. An
+        integer: every chain starts in that latent state (a stress test of mixing).
+
+    Examples
+    --------
+    >>> from nelc_edu.classify import fit_labeller
+    >>> from nelc_edu.datasets import load_digits
+    >>> from nelc_edu.models import OneHotRBM
+    >>> X, y = load_digits()
+    >>> kl = class_kl_vs_burn_in(OneHotRBM.random(4, 64, seed=0), fit_labeller(X, y), X,
+    ...                          [0, 10], n_chains=10, n_steps=10, start=0)
+    >>> kl.shape
+    (2,)
+    """
+    X = np.asarray(X)
+    data_hist = class_histogram(labeller.predict(X))
+    z0 = None if start is None else np.full(int(n_chains), int(start), dtype=np.int64)
+    out = []
+    for b in burn_ins:
+        s = model.sample(n_chains, n_steps, seed=seed, burn_in=int(b), z0=z0,
+                         return_visible=True)
+        labels = labeller.predict(s.x_traj.reshape(-1, s.x_traj.shape[-1]))
+        out.append(kl_divergence(data_hist, class_histogram(labels)))
+    return np.array(out)

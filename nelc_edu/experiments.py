@@ -4,7 +4,8 @@ This is the code behind ``nelc-edu compare`` (the README's main job), the notebo
 07, and the sweeps. Every run states how it was trained (:class:`RunSettings`), and every
 comparison includes the exact-gradient one-hot RBM as a control: the one-hot RBM and the
 two-matrix model describe the same family of distributions (K-component Bernoulli mixtures),
-so the difference the paper reports lives in **PCD training and mixing** (MODEL.md section 6).
+so the difference the paper reports lives in **PCD training and mixing** (``docs/theory.md``,
+"Why the exact-gradient RBM control matters").
 
 Examples
 --------
@@ -19,18 +20,16 @@ Examples
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import math
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import _rng
+from ._json import to_jsonable
 
 __all__ = [
     "KINDS",
@@ -39,12 +38,13 @@ __all__ = [
     "RunResult",
     "default_settings",
     "load_dataset",
-    "make_model",
     "diagnose",
     "run",
     "compare",
     "format_table",
-    "add_compare_arguments",
+    "KIND_LABELS",
+    "relaxation_times",
+    "checkpoint_threshold",
 ]
 
 #: Model kinds: the nonequilibrium model, the PCD-trained one-hot RBM, the exact-gradient
@@ -127,7 +127,8 @@ class RunSettings:
     fidelity_steps : int
         When > 0 (PCD kinds), every checkpoint also records ``pcd_gradient_cosine``: the
         cosine between the average of this many PCD gradients from a copy of the training
-        chains and the reference gradient (:mod:`nelc_edu.gradient_fidelity`).
+        chains (with the run's ``stationary_term``) and the reference gradient (exact rule;
+        :mod:`nelc_edu.gradient_fidelity`).
     """
 
     kind: str = "two_matrix"
@@ -339,7 +340,7 @@ class RunResult:
             "dominant_cycle",
             "dominant_cycle_current",
         )
-        out = {k: _jsonable(self.final.get(k)) for k in keys}
+        out = {k: to_jsonable(self.final.get(k)) for k in keys}
         out["training"] = KIND_LABELS[self.settings.kind]
         out["wall_time_s"] = round(self.wall_time, 3)
         return out
@@ -348,11 +349,11 @@ class RunResult:
         """Full JSON-ready record: settings, final diagnostics, per-checkpoint diagnostics."""
         return {
             "settings": self.settings.to_dict(),
-            "final": {k: _jsonable(v) for k, v in self.final.items()},
+            "final": {k: to_jsonable(v) for k, v in self.final.items()},
             "history": {
                 "steps": list(self.history.steps),
                 "records": [
-                    {k: _jsonable(v) for k, v in rec.items()} for rec in self.history.records
+                    {k: to_jsonable(v) for k, v in rec.items()} for rec in self.history.records
                 ],
             },
             "labeller_heldout_accuracy": self.labeller_heldout_accuracy,
@@ -360,29 +361,15 @@ class RunResult:
         }
 
 
-def _jsonable(v):
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, (np.floating, np.integer)):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return v
-
-
 def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = True) -> RunResult:
     """Train one model as ``settings`` say and compute its final diagnostics.
 
-    Final diagnostics: those of :func:`diagnose` (with 4x the checkpoint sample size),
-    the class-histogram KL (MODEL.md section 6 protocol), and the dominant cycle of the
-    net-current graph restricted to edges whose current exceeds 3 standard errors.
+    Three steps, each seeded by its own stream of ``settings.seed``: train with the
+    checkpoint diagnostics of :func:`diagnose` (:func:`_train`), then the final diagnostics
+    (:func:`_final_diagnostics`): those of :func:`diagnose` with 4x the checkpoint sample
+    size, the class-histogram KL (``docs/theory.md``, "The class-histogram protocol") and the
+    dominant cycle of the net currents above the run's ``current_threshold``.
     """
-    from . import markov
-    from .classify import class_histogram_kl
-    from .training import train
-
     s = settings
     t0 = time.perf_counter()
     X_tr, X_held, _, _ = load_dataset(s.dataset, seed=s.seed, heldout_fraction=s.heldout_fraction)
@@ -390,7 +377,26 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
     model = make_model(
         s.kind, s.K, X_tr.shape[1], init_scale=s.init_scale, seed=np.random.default_rng(seeds[0])
     )
-    diag_rng = np.random.default_rng(seeds[1])
+    history = _train(model, s, X_tr, X_held, diag_rng=np.random.default_rng(seeds[1]),
+                     rng=np.random.default_rng(seeds[2]), progress=progress,
+                     keep_params=keep_params)
+    labeller = _labeller(s.dataset)
+    final = _final_diagnostics(model, s, X_tr, X_held, labeller,
+                               rng=np.random.default_rng(seeds[3]))
+    return RunResult(
+        settings=s,
+        model=model,
+        history=history,
+        final=final,
+        wall_time=time.perf_counter() - t0,
+        labeller_heldout_accuracy=float(labeller.heldout_accuracy),
+    )
+
+
+def _train(model, s: RunSettings, X_tr, X_held, *, diag_rng, rng, progress: bool,
+           keep_params: bool):
+    """:func:`nelc_edu.training.train` as ``s`` says, with :func:`diagnose` at checkpoints."""
+    from .training import train
 
     def diagnostics(m, chains=None):
         rec = diagnose(m, X_tr, X_held, n_samples=s.diag_samples, seed=diag_rng)
@@ -399,10 +405,10 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
 
             rec["pcd_gradient_cosine"] = pcd_gradient_cosine(
                 m, chains, X_tr, n_steps=s.fidelity_steps, n_samples=s.diag_samples,
-                seed=diag_rng)
+                seed=diag_rng, stationary_term=s.stationary_term)
         return rec
 
-    history = train(
+    return train(
         model,
         X_tr,
         method=s.method,
@@ -413,15 +419,20 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
         checkpoint_every=max(1, s.n_updates // max(1, s.n_checkpoints)),
         diagnostics=diagnostics,
         keep_params=keep_params,
-        seed=np.random.default_rng(seeds[2]),
+        seed=rng,
         progress=progress,
         desc=KIND_LABELS[s.kind],
         tie_penalty=s.tie_penalty,
         stationary_term=s.stationary_term,
     )
-    final = diagnose(model, X_tr, X_held, n_samples=4 * s.diag_samples,
-                     seed=np.random.default_rng(seeds[3]))
-    labeller = _labeller(s.dataset)
+
+
+def _final_diagnostics(model, s: RunSettings, X_tr, X_held, labeller, *, rng) -> dict[str, Any]:
+    """:func:`diagnose` at 4x the budget, the class-histogram KL and the dominant cycle."""
+    from . import markov
+    from .classify import class_histogram_kl
+
+    final = diagnose(model, X_tr, X_held, n_samples=4 * s.diag_samples, seed=rng)
     kl = class_histogram_kl(
         model, labeller, X_tr, n_chains=s.kl_chains, burn_in=s.kl_burn_in,
         n_steps=s.kl_steps, seed=s.seed,
@@ -435,14 +446,7 @@ def run(settings: RunSettings, *, progress: bool = True, keep_params: bool = Tru
     cyc = markov.dominant_cycle(final["T"], final["pi"], threshold=final["current_threshold"])
     final["dominant_cycle"] = list(map(int, cyc[0])) if cyc else None
     final["dominant_cycle_current"] = float(cyc[1]) if cyc else None
-    return RunResult(
-        settings=s,
-        model=model,
-        history=history,
-        final=final,
-        wall_time=time.perf_counter() - t0,
-        labeller_heldout_accuracy=float(labeller.heldout_accuracy),
-    )
+    return final
 
 
 def compare(
@@ -513,48 +517,48 @@ def format_table(results: dict[str, RunResult]) -> str:
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------- command line
-def add_compare_arguments(p: argparse.ArgumentParser) -> None:
-    """Arguments of ``nelc-edu compare``."""
-    p.add_argument("--dataset", choices=DATASETS, default="digits")
-    p.add_argument("--latent", "-K", type=int, default=10, help="number of latent states K")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--updates", type=int, default=None, help="RMSprop updates per model")
-    p.add_argument("--learning-rate", type=float, default=None)
-    p.add_argument("--json", type=Path, default=None, help="write the results as JSON here")
-    p.add_argument("--figure", type=Path, default=None,
-                   help="write the comparison figure here (default: next to --json, or "
-                        "compare.png)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    p.set_defaults(func=_cmd_compare)
+# ------------------------------------------------------------------ along a run's checkpoints
+def checkpoint_threshold(record: dict[str, Any], n_se: float = 3.0) -> float:
+    """Current threshold of a checkpoint record: ``n_se`` null standard errors of its currents.
+
+    The one rule, :func:`nelc_edu.models.estimators.current_threshold`, applied to the
+    ``T``, ``pi`` and ``current_se`` that :func:`diagnose` recorded (at ``n_se = 3`` it is the
+    record's own ``current_threshold``): an edge counts as carrying a net current only above
+    it, so a reversible model shows, correctly, no current at all. A record without
+    standard errors gets the rounding level 1e-12.
+
+    Examples
+    --------
+    >>> rec = {"T": np.full((2, 2), 0.5), "pi": np.full(2, 0.5),
+    ...        "current_se": np.array([[0.0, 1e-3], [2e-3, 0.0]])}
+    >>> checkpoint_threshold(rec)
+    0.006
+    """
+    from .models.estimators import current_threshold
+
+    se = record.get("current_se")
+    if se is None:
+        return 1e-12
+    return current_threshold(record["T"], record["pi"], np.asarray(se, dtype=float), n_se)
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
-    overrides = {}
-    if args.updates is not None:
-        overrides["n_updates"] = args.updates
-    if args.learning_rate is not None:
-        overrides["learning_rate"] = args.learning_rate
-    t0 = time.perf_counter()
-    results = compare(args.dataset, args.latent, args.seed, progress=not args.no_progress,
-                      **overrides)
-    print(format_table(results))
-    payload = {kind: res.summary() for kind, res in results.items()}
-    payload["settings"] = {
-        **{k: v for k, v in results["two_matrix"].settings.to_dict().items()
-           if k not in ("kind", "training")},
-        "labeller_heldout_accuracy": results["two_matrix"].labeller_heldout_accuracy,
-        "trained": {kind: KIND_LABELS[kind] for kind in results},
-        "wall_time_s": round(time.perf_counter() - t0, 2),
-    }
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2))
-        print(f"wrote {args.json}")
-    fig_path = args.figure or (args.json.with_suffix(".png") if args.json else Path("compare.png"))
-    from .plotting.training import plot_comparison
+def relaxation_times(run) -> np.ndarray:
+    """Relaxation time ``-1/log|lambda_2|`` (steps) of the latent chain at each checkpoint.
 
-    fig = plot_comparison(results)
-    fig.savefig(fig_path, dpi=120)
-    print(f"wrote {fig_path}")
-    return 0
+    ``run`` is a :class:`RunResult` or a :class:`~nelc_edu.training.TrainingHistory`; the
+    time comes from the transition matrix ``T`` recorded at each checkpoint
+    (:func:`nelc_edu.markov.relaxation_time`), NaN where none was recorded.
+
+    Examples
+    --------
+    >>> from nelc_edu.training import TrainingHistory
+    >>> h = TrainingHistory(model=None, steps=[0], records=[
+    ...     {"T": np.array([[0.9, 0.1], [0.1, 0.9]])}])
+    >>> np.round(relaxation_times(h), 3)
+    array([4.481])
+    """
+    from . import markov
+
+    h = getattr(run, "history", run)
+    return np.array([markov.relaxation_time(rec["T"]) if "T" in rec else math.nan
+                     for rec in h.records], dtype=float)

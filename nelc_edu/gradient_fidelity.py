@@ -11,7 +11,9 @@ that along training (``docs/theory.md``, "Why PCD fails the RBM"):
   two-step gradient computed with T, pi and the expectations from a large Monte Carlo
   sample (exact given that estimate of T) or by enumeration when N <= 20;
 * :func:`pcd_gradient_cosine`: the cosine between the average of a few PCD gradients, taken
-  from a *copy* of the training chains at fixed parameters, and the reference.
+  from a *copy* of the training chains at fixed parameters, and the reference;
+* :func:`compare_gradient_estimators`: the exact gradient beside stratified Monte Carlo and
+  persistent-chain estimates of it, over sample sizes and repeats (notebook 06).
 
 Examples
 --------
@@ -30,13 +32,15 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from ._validation import check_positive_int
 
-__all__ = ["cosine", "reference_gradient", "pcd_gradient_cosine"]
+__all__ = ["cosine", "reference_gradient", "pcd_gradient_cosine", "EstimatorComparison",
+           "compare_gradient_estimators"]
 
 
 def cosine(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:
@@ -77,6 +81,7 @@ def pcd_gradient_cosine(
     reference: Mapping[str, np.ndarray] | None = None,
     n_samples: int = 2000,
     seed=None,
+    stationary_term: str = "exact",
 ) -> float:
     """Cosine between the PCD gradient from ``chains`` and :func:`reference_gradient`.
 
@@ -99,6 +104,10 @@ def pcd_gradient_cosine(
         A precomputed reference gradient on ``X``.
     n_samples, seed
         Monte Carlo budget and randomness of the two-matrix model's reference.
+    stationary_term : {"exact", "one_step"}
+        Two-matrix model: the rule of the PCD gradient (``"one_step"``: the truncated rule,
+        so that the cosine measures the truncation and the chains together). The reference
+        is always the exact rule.
 
     Returns
     -------
@@ -109,8 +118,113 @@ def pcd_gradient_cosine(
     if reference is None:
         reference = reference_gradient(model, X, n_samples=n_samples, seed=seed)
     chains = copy.deepcopy(chains)
+    rule = {} if stationary_term == "exact" else {"stationary_term": stationary_term}
     total: dict[str, np.ndarray] = {}
     for _ in range(n_steps):
-        for name, g in model.pcd_gradient(X, chains).items():
+        for name, g in model.pcd_gradient(X, chains, **rule).items():
             total[name] = total.get(name, 0.0) + g
     return cosine(total, reference)
+
+
+class EstimatorComparison(NamedTuple):
+    """Gradient estimates of one model from three estimators (flattened W, c, U, b).
+
+    Attributes
+    ----------
+    exact : numpy.ndarray
+        The exact gradient (P,).
+    mc_sizes : numpy.ndarray
+        Samples per latent state ``S`` of the stratified Monte Carlo runs.
+    mc : numpy.ndarray
+        (len(mc_sizes), n_repeats, P) Monte Carlo estimates.
+    pcd_sizes : numpy.ndarray
+        Numbers of persistent chains ``C``.
+    pcd : numpy.ndarray
+        (len(pcd_sizes), n_repeats, P) persistent-chain estimates.
+    K : int
+        Number of latent states (MC draws ``K * S`` visible samples per estimate).
+    slices : dict
+        Where each parameter array sits in the flat vector.
+    shapes : dict
+        Shape of each parameter array.
+    """
+
+    exact: np.ndarray
+    mc_sizes: np.ndarray
+    mc: np.ndarray
+    pcd_sizes: np.ndarray
+    pcd: np.ndarray
+    K: int
+    slices: dict[str, slice]
+    shapes: dict[str, tuple[int, ...]]
+
+
+def _flatten(g: Mapping[str, np.ndarray]) -> np.ndarray:
+    from .finite_differences import PARAM_NAMES
+
+    return np.concatenate([np.asarray(g[k]).ravel() for k in PARAM_NAMES])
+
+
+def _pcd_estimates(model, X, n_chains, n_repeats: int, burn_in: int, rng) -> np.ndarray:
+    """(len(n_chains), n_repeats, P): one PCD gradient from fresh chains after ``burn_in``."""
+    P = model.decoder_probs()
+    pcd = []
+    for C in n_chains:
+        row = []
+        for _ in range(n_repeats):
+            chains = model.init_chains(int(C), seed=int(rng.integers(2**62)))
+            for _ in range(int(burn_in)):
+                chains.advance(P, model.W, model.c)
+            row.append(_flatten(model.pcd_gradient(X, chains)))
+        pcd.append(row)
+    return np.array(pcd)
+
+
+def compare_gradient_estimators(
+    model, X, *, n_samples: Sequence[int] = (10, 30, 100, 300, 1000),
+    n_chains: Sequence[int] = (30, 100, 300, 1000, 3000), n_repeats: int = 10,
+    burn_in: int = 30, seed: int = 0,
+) -> EstimatorComparison:
+    """Exact, stratified Monte Carlo and persistent-chain estimates of the gradient.
+
+    * Monte Carlo: ``model.gradient(X, method="mc", n_samples=S, seed=...)`` (``K S``
+      visible samples per estimate), ``n_repeats`` independent seeds per ``S``;
+    * persistent chains: ``n_repeats`` independent sets of ``C`` chains, each run
+      ``burn_in`` steps at the fixed parameters, then one ``model.pcd_gradient(X, chains)``
+      (its ``T`` is the running average of the last ~10 steps).
+
+    The whole of ``X`` is the batch, so the data term is the same for every estimator and
+    all the differences come from the stationary (two-step) term. The figure is
+    :func:`nelc_edu.plotting.latent.plot_estimator_comparison`.
+
+    Returns
+    -------
+    EstimatorComparison
+
+    Examples
+    --------
+    >>> from nelc_edu.models import TwoMatrixModel
+    >>> m = TwoMatrixModel.random(3, 5, scale=1.0, seed=0)
+    >>> X = np.eye(5, dtype=np.uint8)
+    >>> cmp = compare_gradient_estimators(m, X, n_samples=[10], n_chains=[20], n_repeats=2)
+    >>> cmp.mc.shape, cmp.pcd.shape
+    ((1, 2, 38), (1, 2, 38))
+    """
+    from .finite_differences import PARAM_NAMES
+
+    X = np.asarray(X)
+    exact_g = model.gradient(X, method="exact")
+    shapes = {k: tuple(np.shape(exact_g[k])) for k in PARAM_NAMES}
+    slices, start = {}, 0
+    for k in PARAM_NAMES:
+        size = int(np.prod(shapes[k]))
+        slices[k] = slice(start, start + size)
+        start += size
+    R = int(n_repeats)
+    rng = np.random.default_rng(seed)
+    mc = np.array([[_flatten(model.gradient(X, method="mc", n_samples=int(S),
+                                            seed=int(rng.integers(2**62))))
+                    for _ in range(R)] for S in n_samples])
+    pcd = _pcd_estimates(model, X, n_chains, R, burn_in, rng)
+    return EstimatorComparison(_flatten(exact_g), np.asarray(n_samples), mc,
+                               np.asarray(n_chains), pcd, model.K, slices, shapes)

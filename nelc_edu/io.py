@@ -6,7 +6,10 @@ allow_pickle=False)`` anywhere) holding:
 * ``format`` = ``"nelc_edu-model"`` and ``format_version`` (currently 1);
 * ``class_name``: ``"TwoMatrixModel"``, ``"OneHotRBM"`` or ``"BinaryRBM"``;
 * ``nelc_edu_version``: the package version that wrote it;
-* ``metadata``: a JSON string (empty object unless given), e.g. training settings;
+* ``metadata``: a JSON object as a string (empty unless given), e.g. training settings.
+  It is standard JSON: ``save_model`` refuses NaN and infinities (JSON has no such
+  numbers; store ``None`` or a string), and ``load_model`` refuses metadata that does not
+  parse as a JSON object (NaN written by older versions is still read);
 * ``param_<name>``: one float64 array per entry of ``model.params()``.
 
 :func:`load_model` checks every one of these (tag, version, class, the exact set of
@@ -41,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["save_model", "load_model", "read_metadata", "FORMAT_TAG", "FORMAT_VERSION"]
+__all__ = ["save_model", "load_model", "read_metadata"]
 
 FORMAT_TAG = "nelc_edu-model"
 FORMAT_VERSION = 1
@@ -95,6 +98,83 @@ def _check_values(params: dict[str, np.ndarray], where: str) -> None:
             )
 
 
+def _find_non_finite(value, where: str = "metadata") -> str | None:
+    """Where the first NaN or infinite float sits in a JSON-like value (None if nowhere)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return f"{where} = {value!r}"
+    if isinstance(value, dict):
+        items = ((f"{where}[{k!r}]", v) for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for sub_where, v in items:
+        found = _find_non_finite(v, sub_where)
+        if found:
+            return found
+    return None
+
+
+def _metadata_json(metadata) -> str:
+    """``metadata`` as standard JSON, or a ValueError saying what cannot be stored."""
+    meta = {} if metadata is None else metadata
+    if not isinstance(meta, dict):
+        raise ValueError(f"metadata must be a dict (a JSON object); got {type(meta).__name__}.")
+    try:
+        return json.dumps(meta, sort_keys=True, allow_nan=False)
+    except ValueError as exc:
+        where = _find_non_finite(meta)
+        if where is None:
+            raise ValueError(f"metadata cannot be stored as JSON ({exc}).") from exc
+        raise ValueError(
+            f"metadata holds a number JSON cannot represent: {where}. Standard JSON has no "
+            "NaN or infinity; store None or a string such as 'nan' instead."
+        ) from exc
+    except TypeError as exc:
+        raise ValueError(
+            f"metadata must be JSON-serialisable (str, int, float, bool, None, lists, dicts); "
+            f"{exc}."
+        ) from exc
+
+
+def _parse_metadata(text: str, where: str) -> dict[str, Any]:
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: metadata is not valid JSON ({exc}). Save it again.") from exc
+    if not isinstance(meta, dict):
+        raise ValueError(
+            f"{where}: metadata should be a JSON object; got {type(meta).__name__}. Save it again."
+        )
+    return meta
+
+
+def _temporary_file_beside(path: Path) -> tuple[int, str]:
+    """A temporary file in ``path``'s folder, or an OSError naming the folder (not the file)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.exists():
+        raise FileNotFoundError(
+            f"cannot save the model to {str(path)!r}: the folder {str(directory)!r} does not "
+            "exist. Create it first (e.g. os.makedirs(folder, exist_ok=True))."
+        )
+    if not directory.is_dir():
+        raise NotADirectoryError(
+            f"cannot save the model to {str(path)!r}: {str(directory)!r} is not a folder."
+        )
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"cannot save the model to {str(path)!r}: it is a folder; give a file name, e.g. "
+            f"{str(path / 'model.npz')!r}."
+        )
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise type(exc)(
+            f"cannot save the model to {str(path)!r}: cannot write in the folder "
+            f"{str(directory)!r} ({exc.strerror or exc})."
+        ) from exc
+
+
 def save_model(model, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> Path:
     """Save ``model`` to ``path`` as a pickle-free ``.npz`` archive.
 
@@ -118,7 +198,21 @@ def save_model(model, path: str | os.PathLike, metadata: dict[str, Any] | None =
     ------
     ValueError
         If the model class is not supported, its parameters are not finite, or
-        ``metadata`` is not JSON-serialisable.
+        ``metadata`` is not a dict that standard JSON can hold (NaN and infinities are
+        refused: store None or a string).
+    FileNotFoundError, NotADirectoryError, PermissionError
+        If the folder of ``path`` does not exist, is not a folder, or cannot be written;
+        the message names the folder.
+
+    Examples
+    --------
+    >>> import math, os, tempfile
+    >>> from nelc_edu.models import OneHotRBM
+    >>> save_model(OneHotRBM.random(2, 3, seed=0), os.path.join(tempfile.mkdtemp(), "m.npz"),
+    ...            metadata={"loss": math.nan})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: metadata holds a number JSON cannot represent: metadata['loss'] = nan. ...
     """
     class_name = type(model).__name__
     if class_name not in _MODEL_SPECS:
@@ -135,13 +229,7 @@ def save_model(model, path: str | os.PathLike, metadata: dict[str, Any] | None =
     where = f"cannot save {class_name}"
     _check_values(params, where)
     _check_shapes(params, spec, where)
-    try:
-        meta_json = json.dumps({} if metadata is None else metadata, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"metadata must be JSON-serialisable (str, int, float, bool, None, lists, dicts); "
-            f"{exc}."
-        ) from exc
+    meta_json = _metadata_json(metadata)
     from . import __version__
 
     arrays = {
@@ -155,15 +243,20 @@ def save_model(model, path: str | os.PathLike, metadata: dict[str, Any] | None =
         arrays[_PREFIX + name] = np.ascontiguousarray(arr, dtype=np.float64)
 
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    fd, tmp = _temporary_file_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez_compressed(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # e.g. a full disk: name the file, not the temporary
+            raise type(exc)(
+                f"cannot save the model to {str(path)!r} ({exc.strerror or exc})."
+            ) from exc
         raise
     return path
 
@@ -255,13 +348,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """
     arrays, where = _read_archive(path)
     _check_header(arrays, where)
-    try:
-        meta = json.loads(_header_string(arrays, "metadata", where))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: metadata is not valid JSON ({exc}). Save it again.") from exc
-    if not isinstance(meta, dict):
-        raise ValueError(f"{where}: metadata should be a JSON object; got {type(meta).__name__}.")
-    return meta
+    return _parse_metadata(_header_string(arrays, "metadata", where), where)
 
 
 def load_model(path: str | os.PathLike):
@@ -283,11 +370,13 @@ def load_model(path: str | os.PathLike):
     ValueError
         If the file is not a readable ``.npz`` (not a zip, truncated, pickled content),
         lacks the nelc_edu format tag or an entry, was written by a newer format version,
-        names an unknown class, has missing, extra, inconsistent or non-finite parameters.
+        names an unknown class, has metadata that is not a JSON object, or has missing,
+        extra, inconsistent or non-finite parameters.
         The message says what was found and what to do.
     """
     arrays, where = _read_archive(path)
     class_name = _check_header(arrays, where)
+    _parse_metadata(_header_string(arrays, "metadata", where), where)
     module_name, spec = _MODEL_SPECS[class_name]
     params = {k[len(_PREFIX) :]: v for k, v in arrays.items() if k.startswith(_PREFIX)}
     missing = sorted(set(spec) - set(params))

@@ -7,10 +7,15 @@ parameters as a pickle-free ``.npz`` (:func:`nelc_edu.io.save_model`) into a res
 directory. The records feed :mod:`nelc_edu.plotting.sweeps` (``nelc-edu figures``) and the
 README table (``scripts/reproduce_mnist.py``).
 
-**Resumable.** A run is finished when its record ``<run_id>.json`` exists; rerunning a sweep
-skips finished runs. The *parent* process writes every file, atomically (temporary file, then
-:func:`os.replace`), so an interrupted sweep never leaves a half-written record, and workers
-need no shared file system (a Dask cluster works as it is).
+**Resumable, and nothing finished is lost.** The *parent* process writes every file, the
+moment each run finishes, whatever the executor: the parameters, then the record
+``<run_id>.json`` that marks the run finished, each through a temporary file, ``fsync`` and a
+rename (workers need no shared file system, so a Dask cluster works as it is). Rerunning a
+sweep skips finished runs and trains the rest, including runs whose record or ``.npz`` is
+missing or damaged. Ctrl-C (or SIGTERM) stops a sweep within seconds, keeps every finished
+run and raises :class:`SweepInterrupted`; killing it (even ``kill -9``) leaves no worker
+process behind; a worker that crashes (out of memory) costs one retry of its run, not the
+grid. See :func:`run_sweep`.
 
 **Executors.** :func:`run_sweep` accepts any :class:`concurrent.futures.Executor`:
 
@@ -29,7 +34,7 @@ Examples
 >>> from nelc_edu.sweeps import SweepGrid, run_sweep, load_results
 >>> grid = SweepGrid(dataset="digits", seeds=[0], latents=[3], kinds=["two_matrix", "rbm"],
 ...                  overrides=dict(n_updates=20, n_checkpoints=2, diag_samples=50,
-...                                 diag_replicates=2, kl_chains=10, kl_burn_in=5,
+...                                 kl_chains=10, kl_burn_in=5,
 ...                                 kl_steps=10))
 >>> len(grid)
 2
@@ -45,7 +50,6 @@ Examples
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import hashlib
@@ -53,57 +57,45 @@ import json
 import math
 import os
 import platform
-import sys
-import tempfile
+import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, as_completed
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import _sweep_runtime as _rt
+from ._files import atomic_write_bytes, check_output_dir
+from ._json import number as _num
+from ._sweep_runtime import THREAD_ENV as _THREAD_ENV  # noqa: F401 - the workers' environment
+
 __all__ = [
     "SweepGrid",
+    "run_sweep",
     "SweepReport",
+    "SweepInterrupted",
     "run_id",
     "run_one",
-    "run_sweep",
     "default_executor",
     "load_results",
+    "scan_results",
+    "ResultsScan",
     "summarize",
     "format_summary",
-    "parse_int_list",
-    "parse_float_list",
-    "machine_info",
+    "group_settings",
+    "varying_settings",
     "compact_results",
     "read_results_file",
     "load_shipped_results",
-    "shipped_results_path",
-    "RECORD_FORMAT",
-    "SHIPPED_FORMAT",
-    "add_sweep_parsers",
+    "machine_info",
 ]
 
 #: Tag and version written into every record (``record["format"]``).
 RECORD_FORMAT = "nelc_edu-sweep-record-1"
-
-#: Environment variables that make a worker single-threaded (set before its imports).
-_THREAD_ENV = {
-    "NUMBA_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "VECLIB_MAXIMUM_THREADS": "1",
-}
-
-#: Net currents (per step) at or below this are numerical, not physical: the latent chain of
-#: a trained one-hot RBM is reversible but nearly reducible (mean diag T about 0.9, some
-#: entries of T below 1e-100), and its estimated currents reach 1e-8 through the error of
-#: its computed stationary distribution. A "dominant cycle" carrying less is reported as
-#: none. (The two-matrix model's dominant cycles on MNIST-5k carry about 1e-2.)
-CYCLE_CURRENT_FLOOR = 1e-6
 
 # scalar diagnostics summarised per model kind (key, label, format)
 SUMMARY_METRICS: tuple[tuple[str, str, str], ...] = (
@@ -132,7 +124,7 @@ def _as_tuple(values, name: str, cast) -> tuple:
 
 @dataclass(frozen=True)
 class SweepGrid:
-    """A grid of runs: seeds x latent sizes x learning rates x model kinds.
+    """A grid of runs: seeds x latent sizes x learning rates x model kinds (x two-matrix options).
 
     Parameters
     ----------
@@ -145,6 +137,13 @@ class SweepGrid:
         (:func:`nelc_edu.experiments.default_settings`).
     kinds : sequence of str
         Model kinds among :data:`nelc_edu.experiments.KINDS`.
+    tie_penalties : sequence of float, optional
+        Two-matrix model only: values of the reversibility dial lambda >= 0
+        (:attr:`~nelc_edu.experiments.RunSettings.tie_penalty`); default 0. The RBM kinds
+        have no such dial: they run once per other grid point, not once per lambda.
+    stationary_terms : sequence of {"exact", "one_step"}, optional
+        Two-matrix model only: gradient rules
+        (:attr:`~nelc_edu.experiments.RunSettings.stationary_term`); default "exact".
     overrides : dict, optional
         Any other field of :class:`~nelc_edu.experiments.RunSettings` (``n_updates``,
         ``batch_size``, ...), applied on top of the dataset defaults.
@@ -155,6 +154,9 @@ class SweepGrid:
     ...               learning_rates=[0.01], kinds=["two_matrix", "rbm"])
     >>> len(g), g.expand()[0].kind, g.expand()[0].K
     (12, 'two_matrix', 5)
+    >>> g = SweepGrid(seeds=[0], kinds=["two_matrix", "rbm"], tie_penalties=[0, 1e-3, 1e-2])
+    >>> [(r.kind, r.tie_penalty) for r in g.expand()]
+    [('two_matrix', 0.0), ('two_matrix', 0.001), ('two_matrix', 0.01), ('rbm', 0.0)]
     >>> SweepGrid(kinds=["boltzmann"])
     Traceback (most recent call last):
     ...
@@ -167,6 +169,8 @@ class SweepGrid:
     learning_rates: Sequence[float] | None = None
     kinds: Sequence[str] = ("two_matrix", "rbm", "rbm_exact")
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    tie_penalties: Sequence[float] | None = None
+    stationary_terms: Sequence[str] | None = None
 
     def __post_init__(self):
         from ._validation import check_n_latent
@@ -189,25 +193,52 @@ class SweepGrid:
                 if not (lr > 0 and math.isfinite(lr)):
                     raise ValueError(f"learning rates must be positive numbers; got {lr!r}.")
             object.__setattr__(self, "learning_rates", lrs)
+        self._check_two_matrix_axes()
         if not self.seeds or not self.latents or not self.kinds:
             raise ValueError("the grid is empty: give at least one seed, latent size and kind.")
         names = {f.name for f in dataclasses.fields(RunSettings)}
-        reserved = {"kind", "dataset", "K", "seed", "learning_rate"}
+        reserved = {"kind", "dataset", "K", "seed", "learning_rate", "tie_penalty",
+                    "stationary_term"}
         for key in self.overrides:
             if key in reserved:
                 raise ValueError(f"override {key!r} is a grid axis: set it with the grid's "
                                  "own argument (kinds, dataset, latents, seeds, "
-                                 "learning_rates).")
+                                 "learning_rates, tie_penalties, stationary_terms).")
             if key not in names:
                 raise ValueError(f"unknown run setting {key!r}; RunSettings has "
                                  f"{sorted(names - reserved)}.")
         object.__setattr__(self, "overrides", dict(self.overrides))
 
+    def _check_two_matrix_axes(self) -> None:
+        from .models.pcd import check_stationary_term
+
+        if self.tie_penalties is not None:
+            lams = _as_tuple(self.tie_penalties, "tie_penalties", _as_float)
+            for lam in lams:
+                if not (lam >= 0 and math.isfinite(lam)):
+                    raise ValueError(f"tie penalties must be numbers >= 0; got {lam!r}.")
+            object.__setattr__(self, "tie_penalties", lams)
+        if self.stationary_terms is not None:
+            terms = _as_tuple(self.stationary_terms, "stationary_terms", str)
+            for term in terms:
+                check_stationary_term(term)
+            object.__setattr__(self, "stationary_terms", terms)
+        special = (any(lam != 0 for lam in self.tie_penalties or ())
+                   or any(t != "exact" for t in self.stationary_terms or ()))
+        if special and "two_matrix" not in self.kinds:
+            raise ValueError("tie_penalties and stationary_terms apply to the two-matrix model "
+                             "only: add 'two_matrix' to kinds.")
+
+    def _two_matrix_variants(self) -> list[tuple[str, float]]:
+        return [(term, lam) for term in (self.stationary_terms or ("exact",))
+                for lam in (self.tie_penalties or (0.0,))]
+
     def expand(self) -> list:
         """All runs of the grid as :class:`~nelc_edu.experiments.RunSettings`.
 
         Ordered seed-major (all kinds of seed 0 first), so a sweep interrupted halfway has
-        complete comparisons for its first seeds.
+        complete comparisons for its first seeds. Within one (seed, K, learning rate) the
+        two-matrix model runs once per (stationary term, tie penalty), every other kind once.
         """
         from .experiments import RunSettings, default_settings
 
@@ -218,14 +249,20 @@ class SweepGrid:
             for K in self.latents:
                 for lr in lrs:
                     for kind in self.kinds:
-                        params = {**base, "learning_rate": lr}
-                        out.append(RunSettings(kind=kind, dataset=self.dataset, K=K,
-                                               seed=seed, **params))
+                        variants = (self._two_matrix_variants() if kind == "two_matrix"
+                                    else [("exact", 0.0)])
+                        for term, lam in variants:
+                            params = {**base, "learning_rate": lr, "tie_penalty": lam,
+                                      "stationary_term": term}
+                            out.append(RunSettings(kind=kind, dataset=self.dataset, K=K,
+                                                   seed=seed, **params))
         return out
 
     def __len__(self) -> int:
         n_lr = len(self.learning_rates) if self.learning_rates else 1
-        return len(self.seeds) * len(self.latents) * n_lr * len(self.kinds)
+        per_point = sum(len(self._two_matrix_variants()) if k == "two_matrix" else 1
+                        for k in self.kinds)
+        return len(self.seeds) * len(self.latents) * n_lr * per_point
 
 
 def _as_int(v) -> int:
@@ -234,67 +271,51 @@ def _as_int(v) -> int:
     return int(v)
 
 
+def _as_float(v) -> float:
+    if isinstance(v, bool):
+        raise ValueError(f"expected a number; got {v!r}.")
+    return float(v)
+
+
+#: Settings added after the first records were written, with the value those records had.
+#: At these values they are left out of the run id's hash, so a resumed sweep still finds
+#: the runs it finished before they existed.
+_LATER_SETTINGS = {"tie_penalty": 0.0, "stationary_term": "exact", "fidelity_steps": 0}
+
+
 def run_id(settings) -> str:
     """A readable, unique file stem for one run: its grid coordinates and a settings hash.
 
     The hash covers every setting, so the same seed with a different budget is a different
-    run (and a resumed sweep never mistakes one for the other).
+    run (and a resumed sweep never mistakes one for the other). A two-matrix run with a tie
+    penalty or the truncated gradient says so in its name (``-tie0.001``, ``-one_step``);
+    at their defaults these two settings are left out of the hash, so the run ids of runs
+    made before they existed are unchanged.
 
     Examples
     --------
     >>> from nelc_edu.experiments import RunSettings
     >>> run_id(RunSettings(kind="rbm", dataset="digits", K=10, seed=3))[:28]
     'digits-rbm-K10-lr0.01-seed3-'
+    >>> run_id(RunSettings(K=10, seed=3, tie_penalty=1e-3, stationary_term="one_step"))[:46]
+    'digits-two_matrix-K10-lr0.01-tie0.001-one_step'
     """
     d = settings.to_dict() if hasattr(settings, "to_dict") else dict(settings)
-    digest = hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:8]
-    return (f"{d['dataset']}-{d['kind']}-K{d['K']}-lr{d['learning_rate']:g}-"
+    hashed = {k: v for k, v in d.items()
+              if not (k in _LATER_SETTINGS and v == _LATER_SETTINGS[k])}
+    digest = hashlib.sha1(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:8]
+    extra = ""
+    if d.get("tie_penalty", 0.0):
+        extra += f"-tie{d['tie_penalty']:g}"
+    if d.get("stationary_term", "exact") != "exact":
+        extra += f"-{d['stationary_term']}"
+    return (f"{d['dataset']}-{d['kind']}-K{d['K']}-lr{d['learning_rate']:g}{extra}-"
             f"seed{d['seed']}-{digest}")
 
 
 # -------------------------------------------------------------------------------- workers
-def _worker_initializer() -> None:
-    """Make a freshly started worker process single-threaded (Numba, OpenMP, BLAS)."""
-    for k, v in _THREAD_ENV.items():
-        os.environ.setdefault(k, v)
-    try:
-        import numba
-
-        numba.set_num_threads(1)
-    except Exception:  # pragma: no cover - numba missing
-        pass
-
-
-@contextlib.contextmanager
-def _single_threaded() -> Iterator[None]:
-    """Run the body with one Numba/BLAS thread in the calling thread, then restore.
-
-    It never touches ``os.environ``: in a process whose Numba thread pool is already running
-    (a notebook kernel running a serial sweep), a changed ``NUMBA_NUM_THREADS`` makes every
-    later compilation fail with "Cannot set NUMBA_NUM_THREADS to a different value".
-    """
-    try:
-        import numba
-    except ImportError:  # the NumPy backend: only BLAS has threads to limit
-        numba = None
-    saved = numba.get_num_threads() if numba else 1
-    if numba:
-        numba.set_num_threads(1)  # thread-local: it limits only the thread that runs kernels
-    try:
-        try:  # BLAS already loaded in this process: threadpoolctl limits it, if present
-            from threadpoolctl import threadpool_limits
-
-            blas = threadpool_limits(1)
-        except Exception:  # pragma: no cover - optional
-            blas = contextlib.nullcontext()
-        with blas:
-            yield
-    finally:
-        if numba:
-            numba.set_num_threads(saved)
-
-
-def run_one(settings_dict: dict[str, Any], single_thread: bool = True) -> dict[str, Any]:
+def run_one(settings_dict: dict[str, Any], single_thread: bool = True,
+            stop=None) -> dict[str, Any]:
     """Train one run in the current process; return its record and its trained model.
 
     This is the task :func:`run_sweep` sends to the executor. It writes nothing (the parent
@@ -307,6 +328,10 @@ def run_one(settings_dict: dict[str, Any], single_thread: bool = True) -> dict[s
     single_thread : bool
         Limit Numba/BLAS to one thread in the calling thread while it trains (restored
         afterwards; the environment is left alone).
+    stop : threading.Event, optional
+        Once set, training stops at its next update
+        (:class:`~nelc_edu.training.TrainingInterrupted`). In a worker of the sweep's own
+        process pool, the worker's own stop (set by SIGINT) is used.
 
     Returns
     -------
@@ -315,14 +340,20 @@ def run_one(settings_dict: dict[str, Any], single_thread: bool = True) -> dict[s
     """
     from . import __version__
     from .experiments import RunSettings, run
+    from .training import TrainingInterrupted, stop_on
 
+    stop = stop if stop is not None else _rt.worker_stop()
     settings = RunSettings(**{k: v for k, v in settings_dict.items() if k != "training"})
+    rid = run_id(settings)
+    if stop is not None and stop.is_set():
+        raise TrainingInterrupted(f"{rid} not started: the sweep is stopping.")
+    _rt.announce_start(rid)
     t0 = time.perf_counter()
-    with _single_threaded() if single_thread else contextlib.nullcontext():
+    with stop_on(stop), _rt.single_threaded() if single_thread else contextlib.nullcontext():
         result = run(settings, progress=False, keep_params=False)
     record = result.to_record()
     record["format"] = RECORD_FORMAT
-    record["run_id"] = run_id(settings)
+    record["run_id"] = rid
     record["nelc_edu_version"] = __version__
     record["wall_time_s"] = time.perf_counter() - t0
     record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -332,6 +363,8 @@ def run_one(settings_dict: dict[str, Any], single_thread: bool = True) -> dict[s
 
 def default_executor(max_workers: int | None = None) -> Executor:
     """A local process pool (``spawn``), one single-threaded worker per core by default.
+
+    Its workers end with this process (see :func:`run_sweep`, which makes its own pool).
 
     Examples
     --------
@@ -347,79 +380,47 @@ def default_executor(max_workers: int | None = None) -> Executor:
     if n < 1:
         raise ValueError(f"max_workers must be >= 1; got {max_workers}.")
     return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_initializer)
-
-
-@contextlib.contextmanager
-def _child_thread_env() -> Iterator[None]:
-    """Export the single-thread variables while worker processes are being spawned.
-
-    A spawned child imports NumPy before the initializer runs; BLAS reads its thread count
-    at that import, so the variables must already be in the environment it inherits.
-    """
-    saved = {k: os.environ.get(k) for k in _THREAD_ENV}
-    os.environ.update(_THREAD_ENV)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-class _SerialExecutor(Executor):
-    """Runs each task at submit time in the calling thread (no pool at all)."""
-
-    def submit(self, fn, /, *args, **kwargs):
-        fut: Future = Future()
-        try:
-            fut.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - delivered through the future
-            fut.set_exception(exc)
-        return fut
+                               initializer=_rt.worker_initializer,
+                               initargs=(os.getpid(), None))
 
 
 # ------------------------------------------------------------------------------- writing
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+def _run_state(out_dir: Path, rid: str, want_params: bool) -> str | None:
+    """None if run ``rid`` is finished in ``out_dir``; otherwise why it must be (re)done.
 
+    Finished means: a valid record of this run and, when parameters are wanted, a complete
+    parameter file. A record without one (a kill between the two files, a deleted or
+    truncated ``.npz``, or a sweep run with ``--no-params``) is redone: training is
+    deterministic, so the redone run has the same numbers and now its parameters.
+    """
+    from .io import load_model
 
-def _write_run(out_dir: Path, payload: dict[str, Any], save_params: bool) -> Path:
-    from .io import save_model
-
-    record = payload["record"]
-    rid = record["run_id"]
-    if save_params:
-        params_path = out_dir / f"{rid}.npz"
-        save_model(payload["model"], params_path,
-                   metadata={"run_id": rid, "settings": record["settings"]})
-        record["params_file"] = params_path.name
-    else:
-        record["params_file"] = None
     path = out_dir / f"{rid}.json"
-    # the record is written last: its presence marks the run finished
-    _atomic_write_bytes(path, json.dumps(record, indent=1).encode())
-    return path
-
-
-def _is_finished(path: Path) -> bool:
+    if not path.exists():
+        return "new"
     try:
         rec = json.loads(path.read_text())
     except (OSError, ValueError):
-        return False
-    return rec.get("format") == RECORD_FORMAT
+        return "record unreadable"
+    problem = _record_problem(rec)
+    if problem is not None:
+        return f"record is {problem}"
+    if rec["run_id"] != rid:
+        return "record belongs to another run"
+    if not want_params:
+        return None
+    pfile = rec.get("params_file")
+    if not pfile:
+        return "no parameter file (run with --no-params)"
+    if not isinstance(pfile, str) or Path(pfile).name != pfile:
+        return "record names no valid parameter file"
+    try:
+        load_model(out_dir / pfile)
+    except FileNotFoundError:
+        return "parameter file missing"
+    except (OSError, ValueError):
+        return "parameter file truncated or unreadable"
+    return None
 
 
 @dataclass
@@ -432,9 +433,16 @@ class SweepReport:
     run_ids : list of str
         Every run of the grid, in grid order.
     n_run, n_skipped : int
-        Runs trained now, runs skipped because their record already existed.
+        Runs trained now, runs skipped because they were already finished.
     failed : dict
         run_id -> error message of runs that raised (their record is not written).
+    n_interrupted : int
+        Runs stopped by Ctrl-C or SIGTERM before they finished (nothing written for them;
+        rerunning the sweep trains them).
+    n_retried : int
+        Runs retried because the worker process training them died (see :func:`run_sweep`).
+    notes : list of str
+        What the sweep noticed on its way (runs redone, temporary files removed, crashes).
     wall_time : float
         Seconds.
     """
@@ -444,13 +452,45 @@ class SweepReport:
     n_run: int = 0
     n_skipped: int = 0
     failed: dict[str, str] = field(default_factory=dict)
+    n_interrupted: int = 0
+    n_retried: int = 0
+    notes: list[str] = field(default_factory=list)
     wall_time: float = 0.0
 
     def __str__(self) -> str:
         s = (f"{len(self.run_ids)} runs in {self.out_dir}: {self.n_run} trained, "
-             f"{self.n_skipped} already finished (skipped), {len(self.failed)} failed; "
-             f"wall time {self.wall_time:.1f} s")
-        return s
+             f"{self.n_skipped} already finished (skipped), {len(self.failed)} failed")
+        if self.n_interrupted:
+            s += f", {self.n_interrupted} interrupted"
+        if self.n_retried:
+            s += f", {self.n_retried} retried after a worker crash"
+        return s + f"; wall time {self.wall_time:.1f} s"
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Raised by :func:`run_sweep` when Ctrl-C (SIGINT) or SIGTERM stopped it.
+
+    Every run that finished, before or during the shutdown, was written first; rerunning
+    the same sweep resumes it. ``report`` is the :class:`SweepReport`, ``signum`` the signal,
+    ``exit_code`` the conventional exit status (128 + signal number: 130 for Ctrl-C).
+    """
+
+    def __init__(self, report: SweepReport, signum: int):
+        self.report = report
+        self.signum = int(signum)
+        try:
+            name = signal.Signals(self.signum).name
+        except ValueError:  # pragma: no cover
+            name = f"signal {self.signum}"
+        done = report.n_run + report.n_skipped
+        super().__init__(
+            f"interrupted ({name}): {done} of {len(report.run_ids)} runs are finished and "
+            f"saved in {report.out_dir} ({report.n_run} trained now); run the same command "
+            "again to resume.")
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
 
 
 def run_sweep(
@@ -465,6 +505,26 @@ def run_sweep(
 ) -> SweepReport:
     """Run every point of ``grid`` not finished yet in ``out_dir``, on ``executor``.
 
+    Every run is written (parameters, then its JSON record, each through a temporary file,
+    ``fsync`` and a rename) the moment it finishes, whatever the executor: a sweep killed at
+    any moment keeps every run that finished, and rerunning it trains only the rest.
+
+    **Resuming.** A run counts as finished when its record is a valid record of that run
+    and, if ``save_params``, its ``.npz`` file loads. Anything else (a damaged record, a
+    missing or truncated ``.npz``, a run made with ``save_params=False``) is trained again
+    (training is deterministic: same numbers). Temporary files left by a kill are deleted.
+    Only one sweep at a time may write into ``out_dir`` (a lock file, ``.nelc-sweep.lock``).
+
+    **Stopping.** Ctrl-C (SIGINT) or SIGTERM, when the sweep runs in the main thread: runs
+    not started are cancelled, running ones stop at their next update (serial runs at once),
+    runs that finish within a few seconds are still written, and :class:`SweepInterrupted`
+    is raised. The sweep's own worker processes never outlive it, even after ``kill -9``.
+
+    **Worker crashes.** In the default process pool, a worker that dies (the out-of-memory
+    killer, a segmentation fault) breaks the pool; a new pool takes the unfinished runs. The
+    run the dead worker was training is retried once; if it kills its worker again it is
+    reported failed. The rest of the grid goes on.
+
     Parameters
     ----------
     grid : SweepGrid or sequence of RunSettings
@@ -472,16 +532,16 @@ def run_sweep(
         Results directory (created if needed). One ``<run_id>.json`` record per run, plus
         ``<run_id>.npz`` parameters when ``save_params``.
     executor : concurrent.futures.Executor, "serial" or None
-        None: :func:`default_executor` (local process pool, ``max_workers`` single-threaded
-        workers, all cores by default), shut down at the end. ``"serial"``: run in this
-        thread. Any other executor (a ``ThreadPoolExecutor``, a Dask
-        ``Client.get_executor()``) is used as given and left running.
+        None: the sweep's own local process pool (``max_workers`` single-threaded workers,
+        all cores by default), shut down at the end. ``"serial"``: run in this thread. Any
+        other executor (a ``ThreadPoolExecutor``, a Dask ``Client.get_executor()``) is used
+        as given and left running.
     max_workers : int, optional
         Size of the default pool.
     save_params : bool
         Write the trained parameters (``.npz``, :func:`nelc_edu.io.save_model`).
     progress : callable, optional
-        Called with one line of text per finished run (e.g. ``print``).
+        Called with one line of text per finished run (e.g. ``print``), and with notes.
     raise_on_error : bool
         Re-raise the first failed run's error after the others finished (their records are
         kept). With False, failures are only listed in the report.
@@ -489,94 +549,196 @@ def run_sweep(
     Returns
     -------
     SweepReport
+
+    Raises
+    ------
+    SweepInterrupted
+        Stopped by SIGINT or SIGTERM (after writing every finished run).
+    OSError
+        A file could not be written (disk full, permission); it names the file. The sweep
+        stops; every run written before stays.
     """
     t0 = time.perf_counter()
     settings_list = grid.expand() if isinstance(grid, SweepGrid) else list(grid)
     if not settings_list:
         raise ValueError("the grid is empty: nothing to run.")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if isinstance(executor, str) and executor != "serial":
+        raise ValueError(f"executor must be an Executor, 'serial' or None; got {executor!r}.")
+    out = check_output_dir(out_dir, "results directory")
     ids = [run_id(s) for s in settings_list]
     if len(set(ids)) != len(ids):
         raise ValueError("the grid contains the same run twice.")
-    todo = [(rid, s) for rid, s in zip(ids, settings_list, strict=True)
-            if not _is_finished(out / f"{rid}.json")]
-    report = SweepReport(out_dir=out, run_ids=ids, n_skipped=len(ids) - len(todo))
-    if not todo:
-        report.wall_time = time.perf_counter() - t0
-        return report
-
-    own = executor is None
-    if executor == "serial":
-        executor = _SerialExecutor()
-    elif isinstance(executor, str):
-        raise ValueError(f"executor must be an Executor, 'serial' or None; got {executor!r}.")
-    first_error: BaseException | None = None
-    env = _child_thread_env() if own else contextlib.nullcontext()
-    with env:
-        if own:
-            executor = default_executor(max_workers or min(len(todo), os.cpu_count() or 1))
-        try:
-            futures = {executor.submit(run_one, s.to_dict()): rid for rid, s in todo}
-            for i, fut in enumerate(as_completed(futures), start=1):
-                rid = futures[fut]
-                try:
-                    payload = fut.result()
-                except Exception as exc:  # noqa: BLE001 - recorded, re-raised below
-                    report.failed[rid] = f"{type(exc).__name__}: {exc}"
-                    first_error = first_error or exc
-                    if progress:
-                        progress(f"[{i}/{len(todo)}] {rid}: FAILED ({report.failed[rid]})")
-                    continue
-                _write_run(out, payload, save_params)
-                report.n_run += 1
-                if progress:
-                    f = payload["record"]["final"]
-                    progress(f"[{i}/{len(todo)}] {rid}: log-lik {f['log_likelihood']:.2f}, "
-                             f"σ {_num(f['entropy_production']):.3g}, mean diag T "
-                             f"{f['mean_self_transition']:.3f}, class KL "
-                             f"{f['class_kl']:.3f} "
-                             f"({payload['record']['wall_time_s']:.0f} s)")
-        finally:
-            if own:
-                executor.shutdown(wait=True, cancel_futures=True)
-    report.wall_time = time.perf_counter() - t0
-    if first_error is not None and raise_on_error:
-        raise first_error
+    say = progress or (lambda line: None)
+    with _rt.DirectoryLock(out) as lock:
+        report = SweepReport(out_dir=out, run_ids=ids)
+        todo = _runs_to_do(out, ids, settings_list, save_params, lock, report, say)
+        if not todo:
+            report.wall_time = time.perf_counter() - t0
+            return report
+        with _rt.Stop() as stop:
+            job = _rt.Job(out, todo, save_params, progress, report, stop)
+            try:
+                if executor == "serial":
+                    _rt.drive_serial(job, run_one)
+                else:
+                    own = executor is None
+                    with _rt.child_thread_env() if own else contextlib.nullcontext():
+                        _rt.drive_pool(job, run_one, executor, max_workers)
+            except KeyboardInterrupt:  # not through the handler (e.g. SIGINT was not ours)
+                stop.interrupted()
+            finally:
+                report.wall_time = time.perf_counter() - t0
+    if job.write_error is not None:
+        raise job.write_error
+    if stop.signum is not None:
+        raise SweepInterrupted(report, stop.signum)
+    if job.first_error is not None and raise_on_error:
+        raise job.first_error
     return report
 
 
-def _num(v) -> float:
-    if v is None:
-        return math.nan
-    if isinstance(v, str):
-        return float(v)  # "inf" / "-inf"
-    return float(v)
+def _runs_to_do(out: Path, ids: list[str], settings_list, save_params: bool, lock,
+                report: SweepReport, say) -> list:
+    """``(run_id, settings)`` of the runs not finished in ``out``; notes what is redone.
+
+    Temporary files a killed sweep left are removed first (the lock says whether it may).
+    """
+    n_tmp = _rt.remove_temp_files(out, lock.exclusive)
+    if n_tmp:
+        report.notes.append(f"removed {n_tmp} temporary files left by an interrupted write")
+        say(f"note: {report.notes[-1]}.")
+    states = {rid: _run_state(out, rid, save_params) for rid in ids}
+    todo = [(rid, s) for rid, s in zip(ids, settings_list, strict=True)
+            if states[rid] is not None]
+    report.n_skipped = len(ids) - len(todo)
+    redo: dict[str, int] = {}
+    for state in states.values():
+        if state not in (None, "new"):
+            redo[state] = redo.get(state, 0) + 1
+    if redo:
+        report.notes.append(f"{sum(redo.values())} recorded runs are trained again: "
+                            + "; ".join(f"{n} {why}" for why, n in sorted(redo.items())))
+        say(f"note: {report.notes[-1]}.")
+    return todo
 
 
 # ------------------------------------------------------------------------------- reading
-def load_results(out_dir: str | os.PathLike) -> list[dict[str, Any]]:
-    """Every finished record of a results directory (temporary files are ignored).
+#: Settings every record carries (what the tables, figures and run ids need).
+_REQUIRED_SETTINGS = ("kind", "dataset", "K", "seed", "learning_rate")
 
-    Records are sorted by dataset, kind, K, learning rate and seed.
+
+def _record_problem(rec: Any) -> str | None:
+    """None for a valid sweep record; otherwise what is wrong with it (a short phrase).
+
+    Examples
+    --------
+    >>> _record_problem([1, 2])
+    'not a sweep record'
+    >>> _record_problem({"format": RECORD_FORMAT, "run_id": "x"})
+    "a sweep record without 'settings'"
+    """
+    if not isinstance(rec, dict) or rec.get("format") != RECORD_FORMAT:
+        return "not a sweep record"
+    s = rec.get("settings")
+    if not isinstance(s, dict):
+        return "a sweep record without 'settings'"
+    missing = [k for k in _REQUIRED_SETTINGS if k not in s]
+    if missing:
+        return f"a sweep record whose settings lack {missing}"
+    if not (isinstance(s["K"], int) and isinstance(s["seed"], int)
+            and isinstance(s["learning_rate"], (int, float))
+            and isinstance(s["kind"], str) and isinstance(s["dataset"], str)):
+        return "a sweep record with settings of the wrong type"
+    if not isinstance(rec.get("run_id"), str):
+        return "a sweep record without 'run_id'"
+    if not isinstance(rec.get("final"), dict):
+        return "a sweep record without 'final'"
+    h = rec.get("history")
+    if not (isinstance(h, dict) and isinstance(h.get("steps"), list)
+            and isinstance(h.get("records"), list)):
+        return "a sweep record without a valid 'history'"
+    return None
+
+
+@dataclass
+class ResultsScan:
+    """The JSON files of a results directory: valid records, and the files skipped (and why).
+
+    Attributes
+    ----------
+    records : list of dict
+        Valid records, sorted by dataset, kind, K, learning rate, seed.
+    skipped : dict
+        File name -> why it is not used ("not valid JSON", "not a sweep record", "a sweep
+        record without 'settings'", ...).
+    """
+
+    directory: Path
+    records: list[dict[str, Any]]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def note(self) -> str | None:
+        """One line about the skipped files (None if there are none)."""
+        if not self.skipped:
+            return None
+        items = sorted(self.skipped.items())
+        shown = ", ".join(f"{name} ({why})" for name, why in items[:3])
+        more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+        return (f"ignored {len(items)} JSON file{'s' if len(items) > 1 else ''} in "
+                f"{self.directory} that {'are' if len(items) > 1 else 'is'} not a valid "
+                f"sweep record: {shown}{more}")
+
+
+def scan_results(out_dir: str | os.PathLike) -> ResultsScan:
+    """Read every ``*.json`` of a results directory; keep valid records, list the others.
+
+    Never raises for a bad file: unreadable JSON, a file that is not a record (any other
+    JSON) and a record of the wrong shape are listed in :attr:`ResultsScan.skipped`.
+    (:func:`run_sweep` trains a run again when its own record is one of those.)
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "notes.json").write_text("[1, 2]")
+    >>> scan = scan_results(d)
+    >>> scan.records, scan.skipped
+    ([], {'notes.json': 'not a sweep record'})
     """
     out = Path(out_dir)
     if not out.is_dir():
         raise ValueError(f"results directory {out} does not exist; run `nelc-edu sweep` "
                          "first.")
-    records = []
+    records, skipped = [], {}
     for path in sorted(out.glob("*.json")):
         if path.name.startswith("."):
             continue
         try:
             rec = json.loads(path.read_text())
-        except ValueError as exc:
-            raise ValueError(f"{path} is not valid JSON ({exc}); delete it and rerun the "
-                             "sweep to recompute that run.") from exc
-        if isinstance(rec, dict) and rec.get("format") == RECORD_FORMAT:
+        except (OSError, ValueError) as exc:
+            skipped[path.name] = ("not valid JSON" if isinstance(exc, ValueError)
+                                  else f"unreadable: {exc.strerror or exc}")
+            continue
+        problem = _record_problem(rec)
+        if problem is None:
             records.append(rec)
+        else:
+            skipped[path.name] = problem
     records.sort(key=_record_key)
-    return records
+    return ResultsScan(directory=out, records=records, skipped=skipped)
+
+
+def load_results(out_dir: str | os.PathLike, *, warn: bool = True) -> list[dict[str, Any]]:
+    """Every valid record of a results directory (temporary files are ignored).
+
+    Records are sorted by dataset, kind, K, learning rate and seed. JSON files that are not
+    valid records are skipped, with one :class:`UserWarning` naming them (``warn=False``:
+    silently; :func:`scan_results` lists them).
+    """
+    scan = scan_results(out_dir)
+    if warn and scan.skipped:
+        warnings.warn(scan.note(), UserWarning, stacklevel=2)
+    return scan.records
 
 
 _KIND_RANK = {"two_matrix": 0, "rbm": 1, "rbm_exact": 2}
@@ -587,17 +749,65 @@ def _record_key(rec):
     return (s["dataset"], s["kind"], s["K"], s["learning_rate"], s["seed"])
 
 
+#: Settings that do not define a group of runs: the seed (runs of a group differ in it
+#: only) and ``training`` (it follows from the kind).
+_NOT_GROUPED = ("seed", "training")
+
+
+def group_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that define a run's group: all but the seed, with later defaults filled.
+
+    Records written before ``tie_penalty`` and ``stationary_term`` existed get their
+    defaults (0 and "exact"), so old and new runs of the same setting form one group.
+
+    Examples
+    --------
+    >>> group_settings({"kind": "rbm", "K": 3, "seed": 4})
+    {'tie_penalty': 0.0, 'stationary_term': 'exact', 'fidelity_steps': 0, 'kind': 'rbm', 'K': 3}
+    """
+    return {**_LATER_SETTINGS, **{k: v for k, v in settings.items() if k not in _NOT_GROUPED}}
+
+
+def varying_settings(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Settings (other than the model kind and the seed) whose value differs between runs.
+
+    Figures and tables never average runs across these (:func:`group_settings`).
+
+    Examples
+    --------
+    >>> recs = [{"settings": {"kind": "rbm", "K": 10, "seed": s, "n_updates": n}}
+    ...         for s, n in [(0, 100), (1, 1500)]]
+    >>> varying_settings(recs)
+    ['n_updates']
+    """
+    all_settings = [group_settings(r["settings"]) for r in records]
+    keys = sorted({k for s in all_settings for k in s} - {"kind"})
+    first = ["K", "learning_rate"]
+    keys = [k for k in first if k in keys] + [k for k in keys if k not in first]
+    return [k for k in keys if len({json.dumps(s.get(k)) for s in all_settings}) > 1]
+
+
+def _group_key(settings: Mapping[str, Any]) -> tuple:
+    return tuple(sorted((k, json.dumps(v, sort_keys=True))
+                        for k, v in group_settings(settings).items()))
+
+
 def summarize(records: Sequence[Mapping[str, Any]],
-              by: Sequence[str] = ("dataset", "K", "learning_rate", "kind"),
+              by: Sequence[str] | None = None,
               metrics: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Mean, standard deviation, min and max of each final metric per group of runs.
+
+    A group is a set of runs whose settings are all equal but for the seed: runs of
+    different budgets, learning rates, tie penalties... are never averaged together.
 
     Parameters
     ----------
     records : sequence of dict
         From :func:`load_results` (or the shipped results).
-    by : sequence of str
-        Settings that define a group.
+    by : sequence of str, optional
+        The settings to report at the top level of each entry (default: all of them). They
+        do not loosen the grouping: if the records of one value of ``by`` differ in another
+        setting, a ValueError says which (summarise those runs separately).
     metrics : sequence of str, optional
         Final diagnostics to summarise (default: log-likelihoods, σ and its noise floor,
         mean self-transition, class KL).
@@ -605,27 +815,37 @@ def summarize(records: Sequence[Mapping[str, Any]],
     Returns
     -------
     list of dict
-        One entry per group: the group's settings, ``n`` and per metric
-        ``{"mean", "std", "min", "max"}``, plus ``"dominant_cycles"`` (how often each
-        cycle was the dominant one; cycles whose bottleneck current is below
-        :data:`CYCLE_CURRENT_FLOOR` count as none).
+        One entry per group: its settings (``entry["settings"]``, and at the top level the
+        ``by`` ones), ``n`` and per metric ``{"mean", "std", "min", "max"}``, plus
+        ``"dominant_cycles"`` (how often each cycle was the dominant one, among edges whose
+        current exceeds the run's ``current_threshold``; "none" for a run without one).
 
     Examples
     --------
-    >>> recs = [{"settings": {"kind": "rbm", "K": 3}, "final": {"class_kl": x}}
-    ...         for x in (0.1, 0.3)]
+    >>> recs = [{"settings": {"kind": "rbm", "K": 3, "seed": s}, "final": {"class_kl": x}}
+    ...         for s, x in enumerate((0.1, 0.3))]
     >>> g = summarize(recs, by=["kind"], metrics=["class_kl"])[0]
     >>> g["n"], round(g["class_kl"]["mean"], 3), round(g["class_kl"]["std"], 3)
     (2, 0.2, 0.141)
+    >>> mixed = recs + [{"settings": {"kind": "rbm", "K": 5, "seed": 0},
+    ...                  "final": {"class_kl": 0.2}}]
+    >>> summarize(mixed, by=["kind"])
+    Traceback (most recent call last):
+    ...
+    ValueError: the runs with kind='rbm' differ in K (3, 5): ...
     """
     metrics = list(metrics or [m for m, _, _ in SUMMARY_METRICS])
     groups: dict[tuple, list] = {}
     for rec in records:
-        key = tuple(rec["settings"].get(b) for b in by)
-        groups.setdefault(key, []).append(rec)
+        groups.setdefault(_group_key(rec["settings"]), []).append(rec)
+    if by is not None:
+        _refuse_mixing(groups, list(by))
     out = []
-    for key, recs in groups.items():
-        entry: dict[str, Any] = dict(zip(by, key, strict=True))
+    for recs in groups.values():
+        settings = group_settings(recs[0]["settings"])
+        shown = list(by) if by is not None else list(settings)
+        entry: dict[str, Any] = {b: settings.get(b) for b in shown}
+        entry["settings"] = settings
         entry["n"] = len(recs)
         for m in metrics:
             vals = np.array([_num(r["final"].get(m)) for r in recs], dtype=float)
@@ -640,8 +860,6 @@ def summarize(records: Sequence[Mapping[str, Any]],
         cycles: dict[str, int] = {}
         for r in recs:
             cyc = r["final"].get("dominant_cycle")
-            if _num(r["final"].get("dominant_cycle_current")) <= CYCLE_CURRENT_FLOOR:
-                cyc = None  # rounding-level currents of a reversible chain are no cycle
             name = " -> ".join(map(str, [*cyc, cyc[0]])) if cyc else "none"
             cycles[name] = cycles.get(name, 0) + 1
         entry["dominant_cycles"] = dict(sorted(cycles.items(), key=lambda kv: -kv[1]))
@@ -649,8 +867,47 @@ def summarize(records: Sequence[Mapping[str, Any]],
     return out
 
 
+def _refuse_mixing(groups: Mapping[tuple, list], by: list[str]) -> None:
+    seen: dict[tuple, dict[str, Any]] = {}
+    for recs in groups.values():
+        s = group_settings(recs[0]["settings"])
+        key = tuple(json.dumps(s.get(b)) for b in by)
+        if key not in seen:
+            seen[key] = s
+            continue
+        other = seen[key]
+        diff = sorted(k for k in set(s) | set(other) if s.get(k) != other.get(k))
+        where = ", ".join(f"{b}={s.get(b)!r}" for b in by)
+        what = "; ".join(f"{k} ({other.get(k)}, {s.get(k)})" for k in diff)
+        raise ValueError(f"the runs with {where} differ in {what}: averaging them would mix "
+                         f"settings. Group by those too (by={by + diff}) or by=None.")
+
+
+#: Column titles of settings in the summary table.
+_SETTING_LABELS = {"dataset": "dataset", "K": "K", "learning_rate": "learning rate",
+                   "n_updates": "updates", "batch_size": "batch", "n_chains": "chains",
+                   "tie_penalty": "tie penalty λ", "stationary_term": "stationary term"}
+#: Settings that mean something for the two-matrix model only (shown as "–" for the RBMs).
+_TWO_MATRIX_ONLY = ("tie_penalty", "stationary_term")
+
+
+def _sortable(v) -> tuple:
+    return (0, v, "") if isinstance(v, (int, float)) and not isinstance(v, bool) else (1, 0,
+                                                                                         str(v))
+
+
+def _cell(key: str, value, kind: str) -> str:
+    if key in _TWO_MATRIX_ONLY and kind != "two_matrix":
+        return "–"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def format_summary(records: Sequence[Mapping[str, Any]], *, markdown: bool = False) -> str:
-    """A table of mean ± standard deviation (over seeds) per model kind and setting.
+    """A table of mean ± standard deviation (over seeds) per group of runs.
+
+    One row per model kind and setting (:func:`summarize`): K and the learning rate always
+    have a column, and so does every other setting that differs between the rows (a budget,
+    a tie penalty...), so no row mixes runs of different settings.
 
     Examples
     --------
@@ -662,14 +919,27 @@ def format_summary(records: Sequence[Mapping[str, Any]], *, markdown: bool = Fal
     """
     from .experiments import KIND_LABELS
 
-    rows = sorted(summarize(records), key=lambda g: (str(g["dataset"]), g["K"],
-                                                     g["learning_rate"],
-                                                     _KIND_RANK.get(g["kind"], 9)))
-    head = ["model", "K", "learning rate", "runs"] + [lbl for _, lbl, _ in SUMMARY_METRICS]
+    groups = summarize(records)
+    keys = sorted({k for g in groups for k in g["settings"]} - {"kind"})
+    varying = [k for k in keys
+               if len({json.dumps(g["settings"].get(k)) for g in groups}) > 1
+               or (k in _TWO_MATRIX_ONLY
+                   and any(g["settings"].get(k) != _LATER_SETTINGS[k] for g in groups))]
+    shown = ["K", "learning_rate"] + [k for k in varying if k not in ("K", "learning_rate")]
+    shown = (["dataset"] if "dataset" in varying else []) + [k for k in shown if k != "dataset"]
+    grid_keys = [k for k in shown if k in ("dataset", "K", "learning_rate")]
+    rows = sorted(groups, key=lambda g: (
+        tuple(_sortable(g["settings"].get(k)) for k in grid_keys),
+        _KIND_RANK.get(g["settings"]["kind"], 9),
+        tuple(_sortable(g["settings"].get(k)) for k in shown if k not in grid_keys)))
+    head = (["model"] + [_SETTING_LABELS.get(k, k) for k in shown] + ["runs"]
+            + [lbl for _, lbl, _ in SUMMARY_METRICS])
     table = []
     for g in rows:
-        cells = [KIND_LABELS.get(g["kind"], str(g["kind"])), str(g["K"]),
-                 f"{g['learning_rate']:g}", str(g["n"])]
+        kind = g["settings"]["kind"]
+        cells = [KIND_LABELS.get(kind, str(kind))]
+        cells += [_cell(k, g["settings"].get(k), kind) for k in shown]
+        cells.append(str(g["n"]))
         for m, _, fmt in SUMMARY_METRICS:
             st = g[m]
             if m == "ep_noise_floor":
@@ -715,8 +985,9 @@ def machine_info() -> dict[str, Any]:
 #: Tag of the small results files made by :func:`compact_results`.
 SHIPPED_FORMAT = "nelc_edu-sweep-results-1"
 _RESULTS_DIR = Path(__file__).resolve().parent / "results"
-_SCALAR_KEYS = ("log_likelihood", "log_likelihood_heldout", "entropy_production",
-                "ep_noise_floor", "path_entropy_production", "mean_self_transition")
+_SCALAR_KEYS = ("log_likelihood", "log_likelihood_heldout", "entropy_production", "ep_se",
+                "ep_noise_floor", "path_entropy_production", "mean_self_transition",
+                "pcd_gradient_cosine")
 
 
 def _compact_record(rec: Mapping[str, Any]) -> dict[str, Any]:
@@ -792,7 +1063,8 @@ def compact_results(
         pfile = rec.get("params_file")
         if src is None or not pfile or not (src / pfile).exists():
             raise ValueError(f"run {rec['run_id']} has no saved parameters (.npz): rerun the "
-                             "sweep without --no-params to compact it.")
+                             "same sweep without --no-params (it trains the runs that lack "
+                             "them again), then compact.")
         model = load_model(src / pfile)
         means = model.decoder_probs()  # (K, N)
         arrays[f"decoder_means_{i}"] = np.round(255 * means).astype(np.uint8)
@@ -804,15 +1076,8 @@ def compact_results(
         arrays[f"samples_{i}"] = np.packbits(x, axis=1)
         c = _compact_record(rec)
         c["n_pixels"] = int(x.shape[1])
-        if hasattr(model, "latent_marginal"):
-            # one-hot RBM: its latent chain is nearly reducible once trained, and the
-            # stationary vector of the estimated T is then numerically unreliable; the exact
-            # Boltzmann marginal P(z) is what pi means for it
-            c["final"]["pi_from_T"] = c["final"]["pi"]
-            c["final"]["pi"] = model.latent_marginal().tolist()
-            c["final"]["pi_source"] = "exact latent marginal P(z)"
-        else:
-            c["final"]["pi_source"] = "stationary distribution of the estimated T"
+        # pi is the stationary distribution of the estimated T, so that the currents drawn
+        # from (T, pi) are the ones current_threshold was measured for
         compact.append(c)
     prov = dict(provenance or {})
     arrays["format"] = np.array(SHIPPED_FORMAT)
@@ -824,7 +1089,7 @@ def compact_results(
 
     buf = _io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    _atomic_write_bytes(out, buf.getvalue())
+    atomic_write_bytes(out, buf.getvalue())
     return out
 
 
@@ -864,182 +1129,3 @@ def load_shipped_results(name: str = "mnist5k") -> tuple[list[dict[str, Any]], d
     them without retraining.
     """
     return read_results_file(shipped_results_path(name))
-
-
-# ---------------------------------------------------------------------------- command line
-def parse_int_list(text: str) -> list[int]:
-    """``"0-9"``, ``"0,2,5"`` or ``"0-3,7"`` -> list of int.
-
-    Examples
-    --------
-    >>> parse_int_list("0-3,7")
-    [0, 1, 2, 3, 7]
-    """
-    out: list[int] = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "-" in part[1:]:
-            a, b = part.split("-", 1) if not part.startswith("-") else (part, "")
-            lo, hi = int(a), int(b)
-            if hi < lo:
-                raise ValueError(f"range {part!r} is empty (end < start).")
-            out.extend(range(lo, hi + 1))
-        else:
-            out.append(int(part))
-    if not out:
-        raise ValueError(f"no integers in {text!r}.")
-    return out
-
-
-def parse_float_list(text: str) -> list[float]:
-    """``"0.01,0.003"`` -> list of float.
-
-    Examples
-    --------
-    >>> parse_float_list("0.01, 3e-3")
-    [0.01, 0.003]
-    """
-    out = [float(p) for p in str(text).split(",") if p.strip()]
-    if not out:
-        raise ValueError(f"no numbers in {text!r}.")
-    return out
-
-
-def _flatten(values, parse):
-    out = []
-    for v in values or []:
-        out.extend(parse(v))
-    return out
-
-
-def _parse_set(items: Sequence[str]) -> dict[str, Any]:
-    from .experiments import RunSettings
-
-    types = {f.name: type(f.default) for f in dataclasses.fields(RunSettings)}
-    out: dict[str, Any] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ValueError(f"--set expects KEY=VALUE; got {item!r}.")
-        key, value = item.split("=", 1)
-        key = key.strip()
-        if key not in types:
-            raise ValueError(f"unknown run setting {key!r}; choose from {sorted(types)}.")
-        out[key] = types[key](value)
-    return out
-
-
-def add_sweep_parsers(sub) -> None:
-    """Add the ``sweep`` and ``figures`` subcommands to the ``nelc-edu`` parser."""
-    from .experiments import DATASETS
-
-    p = sub.add_parser(
-        "sweep",
-        help="train a grid of runs (seeds x latent sizes x learning rates x kinds)",
-        description=(
-            "Train a grid of runs and write one JSON record (+ .npz parameters) per run into "
-            "OUT. Resumable: finished runs are skipped. Runs on a local process pool "
-            "(single-threaded workers) or on a Dask scheduler (--scheduler)."
-        ),
-    )
-    p.add_argument("--dataset", choices=DATASETS, default="digits")
-    p.add_argument("--seeds", default="0", help="e.g. 0-9 or 0,3,5 (default 0)")
-    p.add_argument("--latent", "-K", action="append", default=None,
-                   help="number of latent states K; repeat or comma-separate (default 10)")
-    p.add_argument("--learning-rate", action="append", default=None,
-                   help="RMSprop step(s); repeat or comma-separate (default: the dataset's)")
-    p.add_argument("--kinds", default="two_matrix,rbm,rbm_exact",
-                   help="comma-separated model kinds (default: all three)")
-    p.add_argument("--updates", type=int, default=None, help="RMSprop updates per run")
-    p.add_argument("--set", action="append", default=None, metavar="KEY=VALUE",
-                   help="any other RunSettings field, e.g. --set batch_size=50")
-    p.add_argument("--out", type=Path, required=True, help="results directory")
-    p.add_argument("--workers", type=int, default=None,
-                   help="local worker processes (default: all cores)")
-    p.add_argument("--scheduler", default=None,
-                   help="address of a Dask scheduler (tcp://host:8786): run there instead")
-    p.add_argument("--serial", action="store_true", help="run in this process, one by one")
-    p.add_argument("--no-params", action="store_true", help="do not write the .npz files")
-    p.set_defaults(func=_cmd_sweep)
-
-    f = sub.add_parser(
-        "figures",
-        help="figures of a results directory (log-likelihood vs entropy production, ...)",
-        description=(
-            "Read the records of RESULTS_DIR and write four PNG figures: log-likelihood vs "
-            "entropy production, mean self-transition vs log-likelihood, class-histogram KL "
-            "per model kind, training curves."
-        ),
-    )
-    f.add_argument("results", type=Path, help="results directory of `nelc-edu sweep`")
-    f.add_argument("--out", type=Path, default=None, help="output directory (default: "
-                   "RESULTS_DIR/figures)")
-    f.add_argument("--dpi", type=int, default=120)
-    f.set_defaults(func=_cmd_figures)
-
-
-def _grid_from_args(args: argparse.Namespace) -> SweepGrid:
-    overrides = _parse_set(args.set)
-    if args.updates is not None:
-        overrides["n_updates"] = args.updates
-    latents = _flatten(args.latent, parse_int_list) or [10]
-    lrs = _flatten(args.learning_rate, parse_float_list) or None
-    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
-    return SweepGrid(dataset=args.dataset, seeds=parse_int_list(args.seeds), latents=latents,
-                     learning_rates=lrs, kinds=kinds, overrides=overrides)
-
-
-def _cmd_sweep(args: argparse.Namespace) -> int:
-    grid = _grid_from_args(args)
-    if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be >= 1; got {args.workers}.")
-    client = None
-    executor: Executor | str | None = None
-    if args.scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError as exc:
-            raise ValueError("--scheduler needs Dask: pip install 'nelc-edu[dask]'.") from exc
-        client = Client(args.scheduler)
-        executor = client.get_executor()
-    elif args.serial:
-        executor = "serial"
-    print(f"sweep: {len(grid)} runs ({args.dataset}; seeds {list(grid.seeds)}; K "
-          f"{list(grid.latents)}; kinds {list(grid.kinds)}) -> {args.out}", flush=True)
-    try:
-        report = run_sweep(grid, args.out, executor, max_workers=args.workers,
-                           save_params=not args.no_params,
-                           progress=lambda line: print(line, flush=True),
-                           raise_on_error=False)
-    finally:
-        if client is not None:
-            client.close()
-    print(report)
-    records = [r for r in load_results(args.out) if r["run_id"] in set(report.run_ids)]
-    if records:
-        print()
-        print(format_summary(records))
-    return 1 if report.failed else 0
-
-
-def _cmd_figures(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from .plotting.sweeps import save_sweep_figures
-
-    records = load_results(args.results)
-    if not records:
-        raise ValueError(f"no finished records in {args.results}.")
-    out = args.out or (args.results / "figures")
-    paths = save_sweep_figures(records, out, dpi=args.dpi)
-    for p in paths:
-        print(f"wrote {p}")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from .cli import main
-
-    sys.exit(main(["sweep", *sys.argv[1:]]))

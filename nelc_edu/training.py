@@ -25,10 +25,12 @@ array([ 0.316, -0.316])
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +39,55 @@ import numpy as np
 from . import _backend, _rng
 from ._validation import check_binary_data, check_positive_int
 
-__all__ = ["RMSprop", "TrainingHistory", "TrainingDivergedError", "train"]
+__all__ = ["RMSprop", "TrainingHistory", "TrainingDivergedError", "TrainingInterrupted",
+           "stop_on", "train"]
 
 _METHODS = ("pcd", "cd", "exact")
+
+# what train() polls between updates (see stop_on); one per thread or task (a context variable)
+_STOP: contextvars.ContextVar[Any] = contextvars.ContextVar("nelc_edu_training_stop",
+                                                              default=None)
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Raised by :func:`train` between two updates once its stop event is set (:func:`stop_on`).
+
+    A :class:`KeyboardInterrupt`: code that handles Ctrl-C handles it too.
+    """
+
+
+@contextlib.contextmanager
+def stop_on(event) -> Iterator[None]:
+    """Within the block, :func:`train` stops (:class:`TrainingInterrupted`) once ``event.is_set()``.
+
+    Used by the sweeps: Ctrl-C sets the event, and every run training in a thread or a
+    worker process stops at its next update instead of training on. ``event`` is anything
+    with an ``is_set()`` method (:class:`threading.Event`); None means no stop.
+
+    Examples
+    --------
+    >>> import threading, numpy as np
+    >>> from nelc_edu.models import OneHotRBM
+    >>> stop = threading.Event(); stop.set()
+    >>> X = np.zeros((10, 4), dtype=np.uint8)
+    >>> try:  # a KeyboardInterrupt: caught here, it would stop a doctest run otherwise
+    ...     with stop_on(stop):
+    ...         train(OneHotRBM.random(2, 4, seed=0), X, n_updates=5, progress=False, seed=0)
+    ... except TrainingInterrupted as exc:
+    ...     print(exc)
+    training stopped before update 1 of 5: a stop was requested.
+    """
+    token = _STOP.set(event)
+    try:
+        yield
+    finally:
+        _STOP.reset(token)
+
+
+def _check_stop(stop, step: int, n_updates: int) -> None:
+    if stop is not None and stop.is_set():
+        raise TrainingInterrupted(f"training stopped before update {step} of {n_updates}: a "
+                                  "stop was requested.")
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -183,19 +231,17 @@ class TrainingHistory:
         return model
 
     def to_dict(self) -> dict:
-        """JSON-ready summary (settings, steps, diagnostics; no parameters)."""
+        """JSON-ready summary (settings, steps, diagnostics; no parameters).
 
-        def clean(v):
-            if isinstance(v, np.ndarray):
-                return v.tolist()
-            if isinstance(v, (np.floating, np.integer)):
-                return v.item()
-            return v
+        Standard JSON, in the package's one convention (:mod:`nelc_edu._json`): arrays as
+        lists, NaN as null, infinities as ``"inf"``.
+        """
+        from ._json import to_jsonable
 
         return {
-            "settings": {k: clean(v) for k, v in self.settings.items()},
+            "settings": to_jsonable(self.settings),
             "steps": list(self.steps),
-            "records": [{k: clean(v) for k, v in r.items()} for r in self.records],
+            "records": to_jsonable(self.records),
             "wall_time": self.wall_time,
         }
 
@@ -299,6 +345,8 @@ def train(
         Bad data (not binary, NaN, wrong shape) or bad settings.
     TrainingDivergedError
         A gradient or parameter became NaN or infinite; the message says what to change.
+    TrainingInterrupted
+        The stop event of :func:`stop_on` was set (checked before every update).
 
     Examples
     --------
@@ -318,124 +366,152 @@ def train(
     """
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
-    params = model.params()
     X = check_binary_data(X, "X", n_features=getattr(model, "N", None))
     n_updates = check_positive_int(n_updates, "n_updates", minimum=0)
-    batch_size = check_positive_int(batch_size, "batch_size")
+    batch_size = min(check_positive_int(batch_size, "batch_size"), X.shape[0])
     n_chains = check_positive_int(n_chains, "n_chains")
     cd_k = check_positive_int(cd_k, "cd_k")
-    if checkpoint_every is None:
-        checkpoint_every = max(1, n_updates // 10)
-    checkpoint_every = check_positive_int(checkpoint_every, "checkpoint_every")
-    batch_size = min(batch_size, X.shape[0])
+    checkpoint_every = check_positive_int(
+        max(1, n_updates // 10) if checkpoint_every is None else checkpoint_every,
+        "checkpoint_every")
     tie_penalty = float(tie_penalty)
-    if not (tie_penalty >= 0 and math.isfinite(tie_penalty)):
-        raise ValueError(f"tie_penalty must be a finite number >= 0; got {tie_penalty!r}.")
-    two_matrix_only = {}
-    if tie_penalty > 0 or stationary_term != "exact":
-        if not hasattr(model, "tie_penalty"):
-            raise ValueError(
-                "tie_penalty and stationary_term apply to the two-matrix model only; got a "
-                f"{type(model).__name__}. Leave them at 0 and 'exact'."
-            )
-        from .models.pcd import check_stationary_term
-
-        check_stationary_term(stationary_term)
-        two_matrix_only = {"stationary_term": stationary_term}
+    two_matrix_only = _two_matrix_options(model, method, tie_penalty, stationary_term)
 
     rng = _rng.as_generator(seed)
+    params = model.params()
     opt = RMSprop(params, learning_rate=learning_rate, decay=decay, eps=eps)
-    history = TrainingHistory(
-        model=model,
-        settings=dict(
-            model=type(model).__name__,
-            method=method,
-            n_updates=n_updates,
-            batch_size=batch_size,
-            n_chains=n_chains if method == "pcd" else None,
-            cd_k=cd_k if method in ("cd", "pcd") else None,
-            optimizer="RMSprop",
-            learning_rate=float(learning_rate),
-            decay=float(decay),
-            n_train=int(X.shape[0]),
-            tie_penalty=tie_penalty,
-            stationary_term=stationary_term,
-        ),
-    )
-    chains = model.init_chains(n_chains, seed=_rng.kernel_seed(rng)) if method == "pcd" else None
-    pcd_kw = {"k": cd_k} if method == "pcd" and cd_k != 1 else {}
-    if method == "cd" and two_matrix_only:
-        raise ValueError("stationary_term applies to the 'pcd' and 'exact' methods only.")
-    # Models that can take minibatches as row numbers into the data's active-pixel lists
-    # (the two-matrix model) get them listed once here instead of once per update.
-    rows_data = None
-    if method == "pcd" and not pcd_kw and hasattr(model, "pcd_gradient_rows"):
-        from .models.pcd import ActiveRows
-
-        rows_data = ActiveRows.from_dense(X)
+    history = TrainingHistory(model=model, settings=dict(
+        model=type(model).__name__, method=method, n_updates=n_updates, batch_size=batch_size,
+        n_chains=n_chains if method == "pcd" else None,
+        cd_k=cd_k if method in ("cd", "pcd") else None, optimizer="RMSprop",
+        learning_rate=float(learning_rate), decay=float(decay), n_train=int(X.shape[0]),
+        tie_penalty=tie_penalty, stationary_term=stationary_term))
+    step_gradient = _Gradient(model, X, method, n_chains, cd_k, rng, two_matrix_only, history)
+    checkpoint = _Checkpoints(model, params, history, diagnostics, keep_params,
+                              step_gradient.chains)
 
     t0 = time.perf_counter()
-    wants_chains = diagnostics is not None and "chains" in inspect.signature(
-        diagnostics).parameters
-
-    def checkpoint(step: int) -> None:
-        rec: dict[str, Any] = {"step": step}
-        if diagnostics is not None:
-            rec.update(diagnostics(model, chains=chains) if wants_chains else diagnostics(model))
-        history.steps.append(step)
-        history.records.append(rec)
-        if keep_params:
-            history.params.append({k: v.copy() for k, v in params.items()})
-        if bar is not None:
-            bar.set_postfix(_scalar_summary({k: v for k, v in rec.items() if k != "step"}))
-
-    bar = _progress_bar(n_updates, progress, desc or f"{type(model).__name__} ({method})")
+    stop = _STOP.get()
+    _check_stop(stop, 1, n_updates)
+    checkpoint.bar = _progress_bar(n_updates, progress,
+                                   desc or f"{type(model).__name__} ({method})")
     try:
         checkpoint(0)
-        order = rng.permutation(X.shape[0])
-        pos = 0
+        next_batch = _Minibatches(X.shape[0], batch_size, rng)
         for step in range(1, n_updates + 1):
-            if pos + batch_size > X.shape[0]:
-                order = rng.permutation(X.shape[0])
-                pos = 0
-            batch_rows = order[pos : pos + batch_size]
-            pos += batch_size
-            batch = X[batch_rows] if rows_data is None else None
-            if method == "pcd":
-                try:
-                    if rows_data is None:
-                        grads = model.pcd_gradient(batch, chains, **pcd_kw, **two_matrix_only)
-                    else:
-                        grads = model.pcd_gradient_rows(
-                            rows_data, batch_rows, chains, **two_matrix_only
-                        )
-                except ValueError as exc:
-                    if "reducible" not in str(exc):
-                        raise
-                    raise TrainingDivergedError(
-                        f"At update {step} the persistent chains' latent transition matrix "
-                        f"became reducible ({exc}) This usually means the weights grew so "
-                        "large that some transition probabilities underflow to 0: lower the "
-                        "learning rate (or use more persistent chains). The history up to the "
-                        "failure is attached as .history.",
-                        history,
-                    ) from exc
-            elif method == "cd":
-                grads = model.cd_gradient(batch, k=cd_k, seed=rng)
-            else:
-                grads = model.gradient(batch, **two_matrix_only)
+            _check_stop(stop, step, n_updates)
+            grads = step_gradient(next_batch(), step)
             if tie_penalty > 0:
                 for name, g in model.tie_penalty(tie_penalty)[1].items():
                     grads[name] = grads[name] + g
             _check_finite(grads, "the gradient of", step, history)
             opt.step(grads)
             _check_finite(params, "parameter", step, history)
-            if bar is not None:
-                bar.update(1)
+            if checkpoint.bar is not None:
+                checkpoint.bar.update(1)
             if step % checkpoint_every == 0 or step == n_updates:
                 checkpoint(step)
     finally:
         history.wall_time = time.perf_counter() - t0
-        if bar is not None:
-            bar.close()
+        if checkpoint.bar is not None:
+            checkpoint.bar.close()
     return history
+
+
+def _two_matrix_options(model, method: str, tie_penalty: float,
+                        stationary_term: str) -> dict[str, str]:
+    """Check the two-matrix-only settings; the keyword the gradient needs (or none)."""
+    if not (tie_penalty >= 0 and math.isfinite(tie_penalty)):
+        raise ValueError(f"tie_penalty must be a finite number >= 0; got {tie_penalty!r}.")
+    if tie_penalty == 0 and stationary_term == "exact":
+        return {}
+    if not hasattr(model, "tie_penalty"):
+        raise ValueError(
+            "tie_penalty and stationary_term apply to the two-matrix model only; got a "
+            f"{type(model).__name__}. Leave them at 0 and 'exact'."
+        )
+    from .models.pcd import check_stationary_term
+
+    check_stationary_term(stationary_term)
+    if method == "cd":
+        raise ValueError("stationary_term applies to the 'pcd' and 'exact' methods only.")
+    return {"stationary_term": stationary_term}
+
+
+class _Minibatches:
+    """Row numbers of successive minibatches: a fresh permutation whenever one runs out."""
+
+    def __init__(self, n: int, batch_size: int, rng):
+        self.n, self.batch_size, self.rng = n, batch_size, rng
+        self.order, self.pos = rng.permutation(n), 0
+
+    def __call__(self) -> np.ndarray:
+        if self.pos + self.batch_size > self.n:
+            self.order, self.pos = self.rng.permutation(self.n), 0
+        rows = self.order[self.pos : self.pos + self.batch_size]
+        self.pos += self.batch_size
+        return rows
+
+
+class _Gradient:
+    """The gradient of one update, by ``method`` (the persistent chains live here)."""
+
+    def __init__(self, model, X, method, n_chains, cd_k, rng, two_matrix_only, history):
+        self.model, self.X, self.method, self.cd_k, self.rng = model, X, method, cd_k, rng
+        self.extra, self.history = two_matrix_only, history
+        self.chains = (model.init_chains(n_chains, seed=_rng.kernel_seed(rng))
+                       if method == "pcd" else None)
+        self.pcd_kw = {"k": cd_k} if method == "pcd" and cd_k != 1 else {}
+        # Models that can take minibatches as row numbers into the data's active-pixel
+        # lists (the two-matrix model) get them listed once here instead of once per update.
+        self.rows_data = None
+        if method == "pcd" and not self.pcd_kw and hasattr(model, "pcd_gradient_rows"):
+            from .models.pcd import ActiveRows
+
+            self.rows_data = ActiveRows.from_dense(X)
+
+    def __call__(self, rows: np.ndarray, step: int) -> dict[str, np.ndarray]:
+        model = self.model
+        if self.method == "cd":
+            return model.cd_gradient(self.X[rows], k=self.cd_k, seed=self.rng)
+        if self.method == "exact":
+            return model.gradient(self.X[rows], **self.extra)
+        try:
+            if self.rows_data is None:
+                return model.pcd_gradient(self.X[rows], self.chains, **self.pcd_kw,
+                                          **self.extra)
+            return model.pcd_gradient_rows(self.rows_data, rows, self.chains, **self.extra)
+        except ValueError as exc:
+            if "reducible" not in str(exc):
+                raise
+            raise TrainingDivergedError(
+                f"At update {step} the persistent chains' latent transition matrix "
+                f"became reducible ({exc}) This usually means the weights grew so "
+                "large that some transition probabilities underflow to 0: lower the "
+                "learning rate (or use more persistent chains). The history up to the "
+                "failure is attached as .history.",
+                self.history,
+            ) from exc
+
+
+class _Checkpoints:
+    """Records diagnostics (and a copy of the parameters) at a checkpoint."""
+
+    def __init__(self, model, params, history, diagnostics, keep_params: bool, chains):
+        self.model, self.params = model, params
+        self.history, self.diagnostics = history, diagnostics
+        self.keep_params, self.chains, self.bar = keep_params, chains, None
+        self.wants_chains = diagnostics is not None and "chains" in inspect.signature(
+            diagnostics).parameters
+
+    def __call__(self, step: int) -> None:
+        rec: dict[str, Any] = {"step": step}
+        if self.diagnostics is not None:
+            rec.update(self.diagnostics(self.model, chains=self.chains) if self.wants_chains
+                       else self.diagnostics(self.model))
+        self.history.steps.append(step)
+        self.history.records.append(rec)
+        if self.keep_params:
+            self.history.params.append({k: v.copy() for k, v in self.params.items()})
+        if self.bar is not None:
+            self.bar.set_postfix(_scalar_summary({k: v for k, v in rec.items() if k != "step"}))

@@ -27,14 +27,13 @@ import time
 from pathlib import Path
 
 from nelc_edu import __version__
+from nelc_edu.cli.sweep import parse_int_list
 from nelc_edu.experiments import KIND_LABELS, default_settings
 from nelc_edu.sweeps import (
-    CYCLE_CURRENT_FLOOR,
     SweepGrid,
     compact_results,
     load_results,
     machine_info,
-    parse_int_list,
     run_id,
     run_sweep,
     summarize,
@@ -205,7 +204,6 @@ def main(argv: list[str] | None = None) -> int:
             "invocations": log,
             "cpu_seconds": round(cpu_seconds, 1),
             "settings": {k: v for k, v in default_settings("mnist5k", **overrides).items()},
-            "cycle_current_floor": CYCLE_CURRENT_FLOOR,
             "readme_table": table,
         }
         path = compact_results(records, args.ship, provenance=prov, params_dir=args.out)

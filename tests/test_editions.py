@@ -67,11 +67,12 @@ def test_student_notebook_replaces_solutions_by_stubs():
     assert "Why it works: ..." not in sources, "markdown solution cells are removed"
     stubs = [c for c in student.cells if "exercise-stub" in c.metadata.get("tags", [])]
     assert len(stubs) == 2
-    assert stubs[0].metadata["tags"] == ["exercise-stub", "raises-exception"]
+    assert stubs[0].metadata["tags"] == ["exercise-stub"], "a scaffold runs: no raises tag"
     assert stubs[0].source.splitlines() == [
         "# Exercise 1.1: your code here",
         "# Hint: use math.sqrt.",
-        'raise NotImplementedError("Exercise 1.1: the golden ratio")',
+        "phi = ...",
+        "# ...",
     ]
     assert stubs[1].source.splitlines()[1] == "# You may need: markov.stationary_distribution"
     assert all(c.outputs == [] and c.execution_count is None
@@ -81,10 +82,96 @@ def test_student_notebook_replaces_solutions_by_stubs():
     assert [s for s in sources if not s.startswith("# Exercise")] == kept
 
 
-def test_stub_raises_not_implemented_error():
-    stub = editions.student_notebook(_toy(), "t").cells[3]
+def test_scaffold_keeps_the_shape_and_drops_the_answer():
+    solution = (
+        "# Solution to Exercise 2.1\n"
+        "# The answer is 42 (a comment that must not leak).\n"
+        "import itertools\n"
+        "from math import sqrt as root\n"
+        "def area(r, *, pi=3.14):\n"
+        '    """Area of a disc."""\n'
+        "    return pi * r ** 2\n"
+        "a, b = 1, 2\n"
+        "x = y = root(2)\n"
+        "table[3] = 7\n"
+        "total += 1\n"
+        "for i, j in itertools.product(range(2), repeat=2):\n"
+        "    print(i, j)\n"
+        "if x > 1:\n"
+        "    x = 0\n"
+        "with open('f') as fh:\n"
+        "    fh.read()\n"
+        "print('the answer', 42)\n"
+        "plt.show()\n"
+    )
+    lines = editions.scaffold_lines(solution)
+    assert lines == [
+        "import itertools",
+        "from math import sqrt as root",
+        "",
+        "def area(r, *, pi=3.14):",
+        '    """Area of a disc."""',
+        "    ...  # your code here",
+        "",
+        "a, b = ..., ...",
+        "x = y = ...",
+        "# table[3] = ...",
+        "# total += ...",
+        "# for i, j in itertools.product(range(2), repeat=2):",
+        "#     ...",
+        "# if x > 1:",
+        "#     ...",
+        "# with open('f') as fh:",
+        "#     ...",
+        "# print(...)",
+        "# plt.show()",
+    ]
+    text = "\n".join(lines)
+    assert "42" not in text and "answer" not in text and "pi * r" not in text
+    namespace: dict = {}
+    exec(compile(text, "<scaffold>", "exec"), namespace)  # runs, defines the names
+    assert namespace["a"] is Ellipsis and namespace["area"](1.0) is None
+
+
+def test_code_that_is_not_python_gets_a_raising_stub():
+    nb = _toy()
+    nb.cells[3].source = "# Solution to Exercise 1.1\n%timeit phi = 1"
+    stub = editions.student_notebook(nb, "t").cells[3]
+    assert stub.metadata["tags"] == ["exercise-stub", "raises-exception"]
     with pytest.raises(NotImplementedError, match="Exercise 1.1: the golden ratio"):
         exec(compile(stub.source, "<stub>", "exec"), {})
+
+
+def test_nbval_markers_become_tags_in_the_student_edition():
+    nb = _toy(new_code("# NBVAL_CHECK_OUTPUT\nprint(2)", metadata={"tags": ["keep"]}),
+              new_code("x = 1  # NBVAL_SKIP is only a marker on a line of its own"))
+    student = editions.student_notebook(nb, "t")
+    checked, other = student.cells[-2], student.cells[-1]
+    assert checked.source == "print(2)"
+    assert checked.metadata["tags"] == ["keep", "nbval-check-output"]
+    assert other.source == nb.cells[-1].source and "tags" not in other.metadata
+
+
+def test_self_check_hook(monkeypatch):
+    """With a ``nelc_edu.checks`` module, the scaffold shows how to call its checker."""
+    import importlib.machinery
+    import importlib.util
+    import types
+
+    ex = editions.Exercise("1.1", "t", "### Exercise 1.1: t", 0, 1)
+    solution = "# Solution to Exercise 1.1\nphi = 1.618"
+    if importlib.util.find_spec("nelc_edu.checks") is None:
+        assert editions.self_check_line("1.1") is None
+        assert "checks" not in editions.stub_source(ex, solution)
+    fake = types.ModuleType("nelc_edu.checks")
+    fake.__spec__ = importlib.machinery.ModuleSpec("nelc_edu.checks", None)
+    fake.check = lambda number, answer: None
+    fake.has_check = lambda number: number == "1.1"
+    monkeypatch.setitem(sys.modules, "nelc_edu.checks", fake)
+    last = editions.stub_source(ex, solution).splitlines()[-1]
+    assert last == ('# Check your answer: from nelc_edu import checks; '
+                    'checks.check("1.1", ...)')
+    assert editions.self_check_line("2.1") is None
 
 
 @pytest.mark.parametrize(
@@ -148,6 +235,122 @@ def test_an_invalid_notebook_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def _linked_output(tmp_path, link):
+    """A source folder and an output folder whose notebook is a link to the source's."""
+    src = _write(_toy(), tmp_path / "src")
+    (src / "data.txt").write_text("course data")
+    out = tmp_path / "out"
+    out.mkdir()
+    link(src / "01_toy.ipynb", out / "01_toy.ipynb")
+    return src, out
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("kind", ["symlink", "hardlink"])
+def test_links_to_the_sources_are_never_written(tmp_path, kind):
+    """Issue 13: OUT holding links to the course notebooks must not overwrite them."""
+    link = ((lambda s, d: os.symlink(s, d)) if kind == "symlink"
+            else (lambda s, d: os.link(s, d)))
+    src, out = _linked_output(tmp_path, link)
+    before = _snapshot(src)
+    word = "a link into the source" if kind == "symlink" else "a hard link of the source"
+    with pytest.raises(ValueError, match=rf"01_toy\.ipynb.*is {word}"):
+        editions.make_student_edition(src, out, overwrite=True)
+    assert _snapshot(src) == before, "the source notebook was modified"
+    assert sorted(p.name for p in out.iterdir()) == ["01_toy.ipynb"], "nothing else written"
+    with pytest.raises(ValueError, match="link"):
+        editions.make_instructor_edition(src, out, overwrite=True)
+    assert _snapshot(src) == before
+
+
+def test_cli_refuses_links_in_one_line(tmp_path, capsys):
+    src, out = _linked_output(tmp_path, os.symlink)
+    before = _snapshot(src)
+    main = _cli()
+    assert main(["make-student-edition", str(out), "--source", str(src), "--force"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "link into the source" in err
+    assert _snapshot(src) == before
+
+
+def test_a_linked_data_file_or_folder_is_refused(tmp_path):
+    src = _write(_toy(), tmp_path / "src")
+    (src / "img").mkdir()
+    (src / "img" / "ring.svg").write_text("<svg/>")
+    out = tmp_path / "out"
+    out.mkdir()
+    os.symlink(src / "img", out / "img")  # the copy of img/ would write into the source
+    with pytest.raises(ValueError, match=r"img.*link into the source"):
+        editions.make_student_edition(src, out, overwrite=True)
+    assert (src / "img" / "ring.svg").read_text() == "<svg/>"
+    os.unlink(out / "img")
+    (out / "img").mkdir()
+    os.link(src / "img" / "ring.svg", out / "img" / "ring.svg")
+    with pytest.raises(ValueError, match=r"ring\.svg.*hard link"):
+        editions.make_student_edition(src, out, overwrite=True)
+
+
+def test_output_folder_that_is_a_symlink_to_the_source_is_refused(tmp_path):
+    src = _write(_toy(), tmp_path / "src")
+    os.symlink(src, tmp_path / "alias")
+    before = _snapshot(src)
+    with pytest.raises(ValueError, match="overlaps the source"):
+        editions.make_student_edition(src, tmp_path / "alias", overwrite=True)
+    assert _snapshot(src) == before
+
+
+def test_existing_files_are_replaced_not_written_through(tmp_path):
+    """An unrelated hard link in OUT keeps its content: the file is replaced by a rename."""
+    src = _write(_toy(), tmp_path / "src")
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "elsewhere.ipynb").write_text("precious")
+    os.link(tmp_path / "elsewhere.ipynb", out / "01_toy.ipynb")
+    editions.make_student_edition(src, out, overwrite=True)
+    assert (tmp_path / "elsewhere.ipynb").read_text() == "precious"
+    assert "your code here" in (out / "01_toy.ipynb").read_text()
+    assert not list(out.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_output_path_errors_are_one_line_before_any_work(tmp_path, monkeypatch):
+    src = _write(_toy(), tmp_path / "src")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ValueError, match=r"'.*afile' exists and is not a folder"):
+        editions.make_student_edition(src, tmp_path / "afile")
+    with pytest.raises(ValueError, match=r"cannot create the folder .*afile.*not a folder"):
+        editions.make_student_edition(src, tmp_path / "afile" / "sub")
+
+    def read_must_not_run(*args, **kwargs):
+        raise AssertionError("a notebook was read before the output path was checked")
+
+    monkeypatch.setattr(nbformat, "read", read_must_not_run)
+    with pytest.raises(ValueError, match="not a folder"):
+        editions.make_student_edition(src, tmp_path / "afile")
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_keeps_the_old_file(tmp_path, monkeypatch):
+    import errno
+
+    src = _write(_toy(), tmp_path / "src")
+    out = tmp_path / "out"
+    editions.make_student_edition(src, out)
+    before = (out / "01_toy.ipynb").read_bytes()
+
+    def full_disk(nb, fp, *args, **kwargs):
+        with open(fp, "w") as fh:
+            fh.write("{")  # a partial file, as a full disk leaves it
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(nbformat, "write", full_disk)
+    with pytest.raises(ValueError, match=r"could not write '.*01_toy\.ipynb': No space left"):
+        editions.make_student_edition(src, out, overwrite=True)
+    assert (out / "01_toy.ipynb").read_bytes() == before, "the previous file was damaged"
+    assert not list(out.glob(".*.tmp")), "temporary files left behind"
+
+
 def _cli():
     """``nelc_edu.cli.main`` (skipped while another subcommand's module is still missing)."""
     from nelc_edu import cli
@@ -181,9 +384,14 @@ def test_every_exercise_has_a_solution_and_a_stub(path):
     stubs = [c for c in student.cells if "exercise-stub" in c.metadata.get("tags", [])]
     assert [c.source.splitlines()[0] for c in stubs] == [
         f"# Exercise {e.number}: your code here" for e in exercises]
-    assert all("raises-exception" in c.metadata["tags"] for c in stubs)
+    for stub in stubs:  # scaffolds, not raises: each runs on its own
+        assert "raises-exception" not in stub.metadata["tags"], stub.source
+        assert "NotImplementedError" not in stub.source
+        exec(compile(stub.source, f"<{path.name} stub>", "exec"), {})
     assert not any("solution" in c.metadata.get("tags", []) for c in student.cells)
     assert not any("# Solution to Exercise" in c.source for c in student.cells)
+    assert not any(re.search(r"^\s*#\s*NBVAL_", c.source, re.M) for c in student.cells
+                   if c.cell_type == "code"), "nbval markers show in the student edition"
 
 
 def test_instructor_edition_equals_the_source(tmp_path):

@@ -172,3 +172,60 @@ def test_diagnose_estimates_T_once():
     np.testing.assert_array_equal(d["current_se"], est.current_se)
     assert d["current_threshold"] == est.current_threshold()
     assert d["entropy_production"] == est.sigma and d["ep_noise_floor"] == est.noise_floor
+
+
+# ----------------------------------------------- compare --tie-penalty / --stationary-term
+def _compare_json(tmp_path, name, *extra):
+    out = tmp_path / f"{name}.json"
+    code = main(["compare", "--latent", "3", "--seed", "0", "--updates", "30", "--json",
+                 str(out), "--no-progress", *extra])
+    assert code == 0
+    return json.loads(out.read_text())
+
+
+def test_cli_compare_two_matrix_options_leave_the_rbms_alone(tmp_path, capsys, monkeypatch):
+    from nelc_edu import experiments
+
+    seen = {}
+    real = experiments.run
+
+    def spy(settings, **kwargs):
+        seen[settings.kind] = settings
+        return real(settings, **kwargs)
+
+    monkeypatch.setattr(experiments, "run", spy)
+    plain = _compare_json(tmp_path, "plain")
+    dial = _compare_json(tmp_path, "dial", "--tie-penalty", "0.5", "--stationary-term",
+                         "one_step")
+    assert seen["two_matrix"].tie_penalty == 0.5
+    assert seen["two_matrix"].stationary_term == "one_step"
+    for kind in ("rbm", "rbm_exact"):
+        assert seen[kind].tie_penalty == 0.0 and seen[kind].stationary_term == "exact"
+        # same seed, same budget: the RBMs train exactly as without the options
+        assert dial[kind]["log_likelihood"] == plain[kind]["log_likelihood"]
+    assert dial["two_matrix"]["log_likelihood"] != plain["two_matrix"]["log_likelihood"]
+    assert dial["settings"]["tie_penalty"] == 0.5
+    assert dial["settings"]["stationary_term"] == "one_step"
+    assert plain["settings"]["tie_penalty"] == 0.0
+    assert "tie penalty lambda = 0.5 and the 'one_step'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--tie-penalty", "-1"], "--tie-penalty must be a number >= 0"),
+    (["--tie-penalty", "nan"], "--tie-penalty must be a number >= 0"),
+])
+def test_cli_compare_bad_tie_penalty_is_refused_before_training(capsys, monkeypatch, argv,
+                                                                match):
+    from nelc_edu import experiments
+
+    monkeypatch.setattr(experiments, "run", lambda *a, **k: pytest.fail("trained"))
+    assert main(["compare", "--no-progress", *argv]) == 2
+    err = capsys.readouterr().err
+    assert match in err and "Traceback" not in err
+
+
+def test_cli_compare_unknown_stationary_term_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--stationary-term", "two_step"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'two_step'" in capsys.readouterr().err

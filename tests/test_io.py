@@ -318,3 +318,110 @@ def test_real_binary_rbm_roundtrip(tmp_path):
     for k, v in model.params().items():
         np.testing.assert_array_equal(loaded.params()[k], v)
 
+
+
+def test_real_model_with_huge_parameters_is_refused_on_load(tmp_path):
+    cls = _real("nelc_edu.models.two_matrix", "TwoMatrixModel")
+    model = cls.random(2, 3, seed=0)
+    path = save_model(model, tmp_path / "m.npz")
+    arrays = _arrays_of(path)
+    arrays["param_U"] = np.full((3, 2), 1e300)
+    p = _write(tmp_path / "huge.npz", arrays)
+    with pytest.raises(ValueError, match=r"do not make a valid TwoMatrixModel: .*U.*magnitude"):
+        load_model(p)
+
+
+# --------------------------------------------------------------------------- folders (issue 13)
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path, fake_modules):
+    target = tmp_path / "no" / "such" / "m.npz"
+    with pytest.raises(FileNotFoundError) as exc:
+        save_model(_fake_model("OneHotRBM"), target)
+    msg = str(exc.value)
+    assert f"the folder {str(target.parent)!r} does not exist" in msg
+    assert ".tmp" not in msg  # not the hidden temporary file
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_onto_a_folder_or_under_a_file_is_refused(tmp_path, fake_modules):
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        save_model(_fake_model("OneHotRBM"), tmp_path)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(NotADirectoryError, match="is not a folder"):
+        save_model(_fake_model("OneHotRBM"), tmp_path / "afile" / "m.npz")
+
+
+def test_save_into_an_unwritable_folder_names_the_folder(tmp_path, fake_modules, monkeypatch):
+    # (simulated: as root, a read-only folder would still be writable)
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".m.npz.abc.tmp"))
+
+    monkeypatch.setattr(nio.tempfile, "mkstemp", refuse)
+    with pytest.raises(PermissionError) as exc:
+        save_model(_fake_model("OneHotRBM"), tmp_path / "m.npz")
+    assert f"cannot write in the folder {str(tmp_path)!r} (Permission denied)" in str(exc.value)
+    assert ".tmp" not in str(exc.value)
+
+
+def test_a_full_disk_names_the_file_and_leaves_nothing(tmp_path, fake_modules, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(nio.np, "savez_compressed", full)
+    with pytest.raises(OSError, match=r"cannot save the model to .*m\.npz.*No space left"):
+        save_model(_fake_model("OneHotRBM"), tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- metadata (issue 13)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "where"),
+    [
+        ({"loss": float("nan")}, "metadata['loss'] = nan"),
+        ({"hist": [1.0, float("inf")]}, "metadata['hist'][1] = inf"),
+        ({"a": {"b": -float("inf")}}, "metadata['a']['b'] = -inf"),
+        ({"x": np.float64("nan")}, "metadata['x'] = "),
+    ],
+)
+def test_metadata_with_nan_is_refused_naming_where(tmp_path, fake_modules, metadata, where):
+    with pytest.raises(ValueError, match="JSON cannot represent") as exc:
+        save_model(_fake_model("OneHotRBM"), tmp_path / "m.npz", metadata=metadata)
+    assert where in str(exc.value) and "None" in str(exc.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_metadata_must_be_a_dict(tmp_path, fake_modules):
+    with pytest.raises(ValueError, match="metadata must be a dict"):
+        save_model(_fake_model("OneHotRBM"), tmp_path / "m.npz", metadata=[1, 2])
+
+
+def test_written_metadata_is_standard_json(tmp_path, fake_modules):
+    path = save_model(_fake_model("OneHotRBM"), tmp_path / "m.npz", metadata={"lr": 1e-3})
+
+    def refuse(constant):
+        raise AssertionError(f"non-standard JSON constant {constant}")
+
+    assert json.loads(str(_arrays_of(path)["metadata"]), parse_constant=refuse) == {"lr": 1e-3}
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [("{not json", "not valid JSON"), ("[1, 2]", "JSON object; got list"), ('"a"', "got str")],
+)
+def test_load_model_refuses_invalid_metadata(tmp_path, good_file, text, pattern):
+    p = _mutated(tmp_path, good_file, "badmeta.npz", metadata=np.str_(text))
+    with pytest.raises(ValueError, match=pattern):
+        load_model(p)
+    with pytest.raises(ValueError, match=pattern):
+        read_metadata(p)
+
+
+def test_nan_metadata_of_older_files_is_still_read(tmp_path, good_file):
+    # Decision: writing refuses NaN (standard JSON only); reading stays lenient, so a model
+    # saved before this rule is never lost.
+    p = _mutated(tmp_path, good_file, "oldmeta.npz", metadata=np.str_('{"loss": NaN}'))
+    assert load_model(p) is not None
+    assert np.isnan(read_metadata(p)["loss"])

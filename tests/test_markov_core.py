@@ -322,11 +322,12 @@ def test_entropy_production_infinite_when_reverse_transition_missing():
 
 
 def test_is_reversible_uses_the_stated_tolerance():
-    T = markov.driven_ring(3, affinity=1e-6)
-    Jmax = np.max(np.abs(markov.probability_currents(T)))
-    assert markov.is_reversible(T, atol=2 * Jmax)
-    assert not markov.is_reversible(T, atol=Jmax / 2)
-    assert not markov.is_reversible(T)  # default 1e-10 < Jmax ~ 4e-8
+    # every edge of a uniform driven ring has log(pi_i T_ij / pi_j T_ji) = A / n exactly
+    A = 3e-6
+    T = markov.driven_ring(3, affinity=A)
+    assert markov.is_reversible(T, atol=2 * A / 3)
+    assert not markov.is_reversible(T, atol=A / 6)
+    assert not markov.is_reversible(T)  # default 1e-10 < A / 3
 
 
 def test_is_reversible_on_random_chains():
@@ -505,3 +506,181 @@ def test_random_chains_are_seeded_stochastic_and_irreducible(make):
         make(5, seed=0, density=1.5)
     with pytest.raises(ValueError, match="seed"):
         make(5, seed="abc")
+
+
+# ----------------------------------------------------------------------------------------
+# At scale: blocked GTH, graph searches without networkx (issue 12)
+# ----------------------------------------------------------------------------------------
+
+
+def _gth_textbook(T):
+    """The textbook GTH loop, one state at a time (Stewart 2009, ch. 10): the reference."""
+    A = np.array(T, dtype=np.float64)
+    n = A.shape[0]
+    for k in range(n - 1):
+        A[k + 1 :, k] /= A[k, k + 1 :].sum()
+        A[k + 1 :, k + 1 :] += np.outer(A[k + 1 :, k], A[k, k + 1 :])
+    x = np.zeros(n)
+    x[-1] = 1.0
+    for k in range(n - 2, -1, -1):
+        x[k] = x[k + 1 :] @ A[k + 1 :, k]
+    return x / x.sum()
+
+
+def _chain_of_kind(kind, n, seed):
+    rng = np.random.default_rng(seed)
+    if kind == "dense":
+        W = rng.random((n, n))
+    elif kind == "sparse":
+        W = (rng.random((n, n)) < 3 / n) * rng.random((n, n))
+        W[np.arange(n), (np.arange(n) + 1) % n] += 1.0  # a ring: irreducible
+    else:  # "stiff": weights over ~25 decades
+        W = np.exp(rng.normal(scale=8.0, size=(n, n)))
+    return W / W.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse", "stiff"])
+@pytest.mark.parametrize("n", [2, 63, 64, 65, 129, 200])
+def test_blocked_gth_equals_the_textbook_loop(kind, n):
+    # sizes around the block size (64): one block, exactly one, one plus one state, ...
+    T = _chain_of_kind(kind, n, seed=n)
+    pi = markov.stationary_distribution(T)
+    np.testing.assert_allclose(pi, _gth_textbook(T), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse", "stiff"])
+def test_large_reversible_chain_against_the_exact_pi(kind):
+    # T = W / rowsum(W) with W symmetric: pi is proportional to rowsum(W), exactly
+    n = 300
+    W = _chain_of_kind(kind, n, seed=1)
+    W = W + W.T
+    if kind == "stiff":  # and states whose weights span 13 decades
+        a = np.exp(np.random.default_rng(2).permutation(np.linspace(-15, 15, n)))
+        W = a[:, None] * W * a[None, :]
+    T = W / W.sum(axis=1, keepdims=True)
+    exact = W.sum(axis=1) / W.sum()
+    pi = markov.stationary_distribution(T)
+    np.testing.assert_allclose(pi, exact, rtol=1e-12, atol=0)  # relative, entry by entry
+    if kind == "stiff":
+        assert pi.max() / pi.min() > 1e10  # the relative accuracy covers tiny entries too
+
+
+def test_large_chain_residual_is_rounding_sized():
+    T = _chain_of_kind("dense", 1000, seed=0)
+    pi = markov.stationary_distribution(T)
+    assert np.max(np.abs(pi @ T - pi) / pi) < 1e-12
+    assert abs(pi.sum() - 1.0) < 1e-14
+
+
+def _networkx_classes(T):
+    import networkx as nx
+
+    G = nx.DiGraph()
+    G.add_nodes_from(range(len(T)))
+    G.add_edges_from(zip(*np.nonzero(np.asarray(T) > 0), strict=True))
+    C = nx.condensation(G)
+    out = sorted(
+        (sorted(int(s) for s in C.nodes[v]["members"]), C.out_degree(v) == 0) for v in C.nodes
+    )
+    return [m for m, _ in out], [m for m, closed in out if closed]
+
+
+def _random_reducible(n, p, rng):
+    W = (rng.random((n, n)) < p) * rng.random((n, n))
+    W[W.sum(axis=1) == 0, 0] = 1.0  # every row needs mass
+    W[0, 0] += float(W[0].sum() == 0)
+    return W / W.sum(axis=1, keepdims=True)
+
+
+def test_communication_classes_match_networkx():
+    rng = np.random.default_rng(7)
+    n_reducible = 0
+    for trial in range(400):
+        n = 1 + trial % 40
+        T = _random_reducible(n, p=rng.uniform(0.02, 0.3), rng=rng)
+        classes, closed = _networkx_classes(T)
+        assert markov.communication_classes(T) == classes
+        assert markov.closed_classes(T) == closed
+        assert markov.is_irreducible(T) == (len(classes) == 1)
+        closed_states = {s for c in closed for s in c}
+        assert markov.transient_states(T) == [s for s in range(n) if s not in closed_states]
+        n_reducible += len(classes) > 1
+    assert 100 < n_reducible < 390  # both kinds well represented
+
+
+def test_reducible_message_on_a_large_chain_names_the_classes():
+    n = 300
+    T = np.zeros((n, n))
+    a, b = np.arange(0, 150), np.arange(150, 299)
+    T[np.ix_(a, a)] = 1 / 150
+    T[np.ix_(b, b)] = 1 / 149
+    T[299, [0, 150]] = 0.5  # state 299 is transient
+    with pytest.raises(ValueError, match="2 closed") as exc:
+        markov.stationary_distribution(T)
+    msg = str(exc.value)
+    assert "{0, 1, 2," in msg and "148, 149}" in msg and "{150, 151," in msg
+    assert "transient states: {299}" in msg
+    P = markov.stationary_distributions(T)
+    np.testing.assert_allclose(P[0, :150], 1 / 150, rtol=1e-13)
+    np.testing.assert_allclose(P[1, 150:299], 1 / 149, rtol=1e-13)
+
+
+@pytest.mark.parametrize("where", [0, 5, 9])
+def test_one_closed_class_with_transient_states_is_called_reducible(where):
+    # GTH alone would not break down here (it leaves zeros on the transient states): the
+    # message must still say reducible, never "out of float64's range"
+    T = markov.random_nonreversible_chain(10, seed=where)
+    T[where] = 0.0
+    T[where, (where + 1) % 10] = 1.0  # `where` leaves and is never entered
+    T[:, where] = 0.0
+    T[where, (where + 1) % 10] = 1.0
+    T = T / T.sum(axis=1, keepdims=True)
+    with pytest.raises(ValueError, match=rf"reducible.*transient states: \{{{where}\}}"):
+        markov.stationary_distribution(T)
+    with pytest.raises(ValueError, match="reducible"):
+        markov.stationary_and_fundamental(T)
+
+
+def test_period_of_long_rings():
+    n = 300
+    one_way = markov.driven_ring(n, affinity=math.inf)
+    assert markov.period(one_way) == n
+    T = one_way.copy()
+    T[0, 0], T[0, 1] = 0.0, 0.5
+    T[0, n // 2] = 0.5  # a shortcut: cycles of lengths n and n/2 + 1 (gcd 1 for n = 300)
+    assert markov.period(T) == math.gcd(n, n - n // 2 + 1)
+    T2 = one_way.copy()
+    T2[0, 1], T2[0, 101] = 0.5, 0.5  # cycles of lengths 300 and 200: period 100
+    assert markov.period(T2) == 100
+
+
+def test_stationary_and_fundamental_agree_with_the_separate_functions():
+    for n in (3, 10, 70):
+        T = markov.random_nonreversible_chain(n, seed=n)
+        pi, Z = markov.stationary_and_fundamental(T)
+        np.testing.assert_array_equal(pi, markov.stationary_distribution(T))
+        np.testing.assert_array_equal(Z, markov.fundamental_matrix(T))
+        np.testing.assert_allclose(Z @ (np.eye(n) - T + pi[None, :]), np.eye(n), atol=1e-12)
+        np.testing.assert_allclose(Z.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_stationary_and_fundamental_refuses_reducible_chains_naming_the_classes():
+    with pytest.raises(ValueError, match=r"closed classes: \{0\}, \{1\}"):
+        markov.stationary_and_fundamental([[1.0, 0.0], [0.0, 1.0]])
+
+
+def test_the_stationary_solver_does_not_import_networkx():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np; from nelc_edu import markov; "
+        "T = markov.random_nonreversible_chain(50, seed=0); "
+        "markov.stationary_distribution(T); markov.stationary_and_fundamental(T); "
+        "markov.is_irreducible(T); markov.communication_classes(T); markov.period(T); "
+        "print('networkx' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "False"

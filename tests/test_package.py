@@ -73,3 +73,23 @@ def test_advertised_submodules_exist():
         if name == "sweeps" and importlib.util.find_spec("nelc_edu.sweeps") is None:
             continue  # being written
         importlib.import_module(f"nelc_edu.{name}")
+
+
+def test_claims_print_check_or_say_what_is_not_shown(capsys, monkeypatch):
+    from nelc_edu.claims import ClaimNotShown, claim
+
+    monkeypatch.setenv("NELC_STRICT_CLAIMS", "0")
+    monkeypatch.setenv("NELC_FAST", "0")
+    assert claim("it holds", 1 > 0) is True
+    assert claim("it fails", False, too_small="tiny budget") is False
+    out = capsys.readouterr().out
+    assert "✓ it holds" in out and "✗ not shown by this run: it fails" in out
+    monkeypatch.setenv("NELC_FAST", "1")
+    assert claim("it fails", False, too_small="tiny budget") is False
+    assert "Fast mode: tiny budget (the full run shows that it fails)." in capsys.readouterr().out
+    monkeypatch.setenv("NELC_STRICT_CLAIMS", "1")
+    claim("excused in fast mode", False, too_small="tiny budget")  # no raise
+    import pytest
+
+    with pytest.raises(ClaimNotShown, match="the notebook states that it fails"):
+        claim("it fails", False)

@@ -1,4 +1,4 @@
-"""The README's promises: the Binder link, the set-up commands CI runs, the course map."""
+"""The README's promises: launch links, the set-up commands CI runs, the course map, the site."""
 
 from __future__ import annotations
 
@@ -19,8 +19,29 @@ def test_binder_link_uses_the_repository_address():
 
 
 def test_binder_link_opens_an_existing_notebook():
-    for target in re.findall(r"labpath=notebooks%2F([\w.]+)", README):
-        assert (REPO / "notebooks" / target).exists(), target
+    targets = re.findall(r"labpath=(notebooks|student)%2F([\w.]+)", README)
+    assert targets, "README has no Binder link to a notebook"
+    for folder, target in targets:
+        assert (REPO / folder / target).exists(), f"{folder}/{target}"
+
+
+def test_launch_links_open_the_student_edition():
+    """Binder and Colab badges open student/ (what learners use), derived from pyproject."""
+    from nelc_edu.site import launch
+
+    url = launch.repository_url(REPO)
+    binder = re.findall(r"\((https://mybinder\.org/v2/gh/[^)]+)\)", README)
+    colab = re.findall(r"\((https://colab\.research\.google\.com/github/[^)]+)\)", README)
+    assert binder == [launch.binder_url("00_start_here.ipynb", url)]
+    assert colab == [launch.colab_url("00_start_here.ipynb", url)]
+
+
+def test_readme_documents_the_site_command():
+    assert "nelc-edu build-site" in README and 'pip install ".[site]"' in README
+    from nelc_edu import cli
+
+    help_text = cli.build_parser().format_help()
+    assert "build-site" in help_text and "add-launch-cells" in help_text
 
 
 def test_ci_runs_the_readme_test_command():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from nelc_edu import sweeps
 from nelc_edu.sweeps import SweepGrid, load_results, run_sweep
 
 #: A budget of a fraction of a second per run (digits, K = 3).
-TINY = dict(n_updates=12, n_checkpoints=2, diag_samples=20, diag_replicates=2, kl_chains=6,
+TINY = dict(n_updates=12, n_checkpoints=2, diag_samples=20, kl_chains=6,
             kl_burn_in=2, kl_steps=4)
 
 
@@ -89,14 +90,18 @@ def test_empty_settings_list_and_bad_executor(tmp_path):
 @pytest.mark.parametrize("text, expected", [("0-3", [0, 1, 2, 3]), ("0,2,5", [0, 2, 5]),
                                             ("0-1,7", [0, 1, 7]), ("4", [4])])
 def test_parse_int_list(text, expected):
-    assert sweeps.parse_int_list(text) == expected
+    from nelc_edu.cli.sweep import parse_int_list
+
+    assert parse_int_list(text) == expected
 
 
 def test_parse_errors():
+    from nelc_edu.cli.sweep import parse_float_list, parse_int_list
+
     with pytest.raises(ValueError):
-        sweeps.parse_int_list("5-2")
+        parse_int_list("5-2")
     with pytest.raises(ValueError):
-        sweeps.parse_float_list(",")
+        parse_float_list(",")
 
 
 # ------------------------------------------------------------------- records, resuming
@@ -165,11 +170,11 @@ def test_resume_reruns_only_missing_records(tmp_path):
     # nothing left to do now; temp files never count as records
     assert run_sweep(grid, tmp_path, executor="serial").n_run == 0
     assert len(load_results(tmp_path)) == 4
-    assert not [p for p in tmp_path.glob("*.tmp") if not p.name.startswith(f".{ids[2]}")]
+    assert not list(tmp_path.glob(".*.tmp"))  # the leftover of the interrupted write is gone
 
 
 def test_failed_run_leaves_no_record(tmp_path, monkeypatch):
-    def boom(settings_dict, single_thread=True):
+    def boom(settings_dict, *args, **kwargs):
         raise FloatingPointError("diverged")
 
     monkeypatch.setattr(sweeps, "run_one", boom)
@@ -355,5 +360,231 @@ def test_shipped_results():
 
 def test_module_is_importable_without_dask():
     # dask is optional: importing the sweeps never needs it
-    src = Path(sweeps.__file__).read_text()
-    assert "import dask" not in src.split("def _cmd_sweep")[0]
+    assert "import dask" not in Path(sweeps.__file__).read_text()
+    from nelc_edu.cli import sweep as cli_sweep
+
+    assert "import dask" not in Path(cli_sweep.__file__).read_text().split("def _cmd_sweep")[0]
+
+
+# --------------------------------------------------- the reversibility dial as a grid axis
+def test_tie_penalty_axis_runs_the_rbms_once_per_grid_point():
+    g = SweepGrid(seeds=[0, 1], latents=[3], learning_rates=[0.01, 0.02],
+                  kinds=["two_matrix", "rbm", "rbm_exact"], tie_penalties=[0, 1e-4, 1e-3],
+                  stationary_terms=["exact", "one_step"], overrides={"n_updates": 7})
+    runs = g.expand()
+    # per (seed, K, lr): 2 terms x 3 lambdas two-matrix runs, one run of each RBM kind
+    assert len(runs) == len(g) == 2 * 1 * 2 * (6 + 2)
+    first = [(r.kind, r.stationary_term, r.tie_penalty) for r in runs[:8]]
+    assert first == [("two_matrix", "exact", 0.0), ("two_matrix", "exact", 1e-4),
+                     ("two_matrix", "exact", 1e-3), ("two_matrix", "one_step", 0.0),
+                     ("two_matrix", "one_step", 1e-4), ("two_matrix", "one_step", 1e-3),
+                     ("rbm", "exact", 0.0), ("rbm_exact", "exact", 0.0)]
+    assert all(r.tie_penalty == 0 and r.stationary_term == "exact"
+               for r in runs if r.kind != "two_matrix")
+    assert len({sweeps.run_id(r) for r in runs}) == len(runs)
+    assert all(r.n_updates == 7 for r in runs)
+    # without the axes: one two-matrix run per point, as before
+    assert len(SweepGrid(seeds=[0], kinds=["two_matrix", "rbm"])) == 2
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(tie_penalties=[-1e-3]), "tie penalties must be numbers >= 0"),
+    (dict(tie_penalties=[float("nan")]), "tie penalties must be numbers >= 0"),
+    (dict(tie_penalties=[0, 0.0]), "repeated"),
+    (dict(tie_penalties=[]), "tie_penalties is empty"),
+    (dict(tie_penalties=[True]), "expected a number"),
+    (dict(stationary_terms=["two_step"]), "stationary_term must be one of"),
+    (dict(kinds=["rbm"], tie_penalties=[1e-3]), "add 'two_matrix' to kinds"),
+    (dict(overrides={"tie_penalty": 1e-3}), "grid axis"),
+    (dict(overrides={"stationary_term": "one_step"}), "grid axis"),
+])
+def test_bad_two_matrix_axes_raise_clear_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        tiny_grid(**kwargs)
+
+
+def test_run_ids_of_default_runs_are_unchanged_and_new_settings_are_in_the_id():
+    from nelc_edu.experiments import RunSettings
+
+    # the ids in the shipped results are those run_id gives their settings
+    records, _ = sweeps.load_shipped_results("mnist5k")
+    for rec in records:
+        settings = RunSettings(**{k: v for k, v in rec["settings"].items() if k != "training"})
+        assert sweeps.run_id(settings) == rec["run_id"]
+    base = RunSettings(kind="two_matrix", K=10, seed=3)
+    tied = dataclasses.replace(base, tie_penalty=1e-4)
+    trunc = dataclasses.replace(base, stationary_term="one_step")
+    ids = [sweeps.run_id(s) for s in (base, tied, trunc)]
+    assert len(set(ids)) == 3
+    assert "-tie0.0001-seed3-" in ids[1] and "-one_step-seed3-" in ids[2]
+    assert sweeps.run_id(dataclasses.replace(base, tie_penalty=0)) == ids[0]
+
+
+def test_cli_parses_tie_penalties_and_stationary_terms():
+    from nelc_edu.cli import build_parser
+    from nelc_edu.cli.sweep import _grid_from_args
+
+    args = build_parser().parse_args([
+        "sweep", "--out", "x", "--kinds", "two_matrix,rbm", "--tie-penalty", "0,1e-4",
+        "--tie-penalty", "1e-3", "--stationary-term", "exact,one_step"])
+    g = _grid_from_args(args)
+    assert g.tie_penalties == (0.0, 1e-4, 1e-3)
+    assert g.stationary_terms == ("exact", "one_step")
+    assert len(g) == 2 * 3 + 1
+    plain = _grid_from_args(build_parser().parse_args(["sweep", "--out", "x"]))
+    assert plain.tie_penalties is None and plain.stationary_terms is None
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--tie-penalty", "-1"], "tie penalties must be numbers >= 0"),
+    (["--tie-penalty", "abc"], "could not convert"),
+    (["--stationary-term", "exact,two_step"], "stationary_term must be one of"),
+    (["--kinds", "rbm", "--tie-penalty", "1e-3"], "add 'two_matrix' to kinds"),
+    (["--set", "tie_penalty=0.1"], "grid axis"),
+])
+def test_cli_bad_two_matrix_axes(tmp_path, capsys, argv, match):
+    from nelc_edu.cli import main
+
+    assert main(["sweep", "--out", str(tmp_path), *argv]) == 2
+    assert match in capsys.readouterr().err
+
+
+def test_cli_sweep_over_tie_penalties_records_and_tabulates_them(tmp_path, capsys):
+    from nelc_edu.cli import main
+
+    out = tmp_path / "res"
+    sets = [f"--set={k}={v}" for k, v in TINY.items() if k != "n_updates"]
+    rc = main(["sweep", "--seeds", "0", "--latent", "3", "--kinds", "two_matrix,rbm",
+               "--updates", "12", "--tie-penalty", "0,0.5", "--out", str(out), "--serial",
+               *sets])
+    assert rc == 0
+    text = capsys.readouterr().out
+    recs = load_results(out)
+    got = sorted((r["settings"]["kind"], r["settings"]["tie_penalty"],
+                  r["settings"]["stationary_term"]) for r in recs)
+    assert got == [("rbm", 0.0, "exact"), ("two_matrix", 0.0, "exact"),
+                   ("two_matrix", 0.5, "exact")]
+    # the penalty acted: it pulls the decoder towards the encoder
+    from nelc_edu.io import load_model
+
+    gap = {r["settings"]["tie_penalty"]: np.abs(m.U - m.W.T).mean()
+           for r in recs if r["settings"]["kind"] == "two_matrix"
+           for m in [load_model(out / r["params_file"])]}
+    assert gap[0.5] < gap[0.0]
+    table = text[text.index("model "):]
+    assert "tie penalty λ" in table
+    rows = [ln for ln in table.splitlines() if ln.startswith(("two-matrix", "one-hot"))]
+    assert len(rows) == 3 and any(" 0.5 " in r for r in rows)
+    assert any(r.startswith("one-hot") and " – " in r for r in rows)
+
+
+# ------------------------------------------ runs of different settings are never pooled
+@pytest.fixture(scope="module")
+def two_budgets(tmp_path_factory, finished_sweep):
+    """The 4 runs of `finished_sweep` (12 updates) plus 4 of another budget (13 updates)."""
+    import shutil
+
+    out = tmp_path_factory.mktemp("mixed")
+    for p in finished_sweep.glob("*.*"):
+        shutil.copy(p, out / p.name)
+    run_sweep(tiny_grid(overrides={**TINY, "n_updates": 13}), out, executor="serial")
+    return load_results(out)
+
+
+def test_summary_groups_by_every_setting(two_budgets):
+    groups = sweeps.summarize(two_budgets)
+    assert len(groups) == 4 and all(g["n"] == 2 for g in groups)
+    assert {(g["kind"], g["n_updates"]) for g in groups} == {
+        ("two_matrix", 12), ("two_matrix", 13), ("rbm", 12), ("rbm", 13)}
+    for g in groups:  # each group's mean is the mean of exactly its own runs
+        vals = [r["final"]["class_kl"] for r in two_budgets
+                if r["settings"]["kind"] == g["kind"]
+                and r["settings"]["n_updates"] == g["n_updates"]]
+        assert g["class_kl"]["mean"] == pytest.approx(np.mean(vals))
+    with pytest.raises(ValueError, match=r"differ in n_updates \(1[23], 1[23]\)"):
+        sweeps.summarize(two_budgets, by=["kind"])
+    table = sweeps.format_summary(two_budgets)
+    lines = table.splitlines()
+    assert "updates" in lines[0] and len(lines) == 2 + 4
+    assert sum(" 12 " in ln for ln in lines[2:]) == 2 and sum(" 13 " in ln for ln in lines[2:]) == 2
+
+
+def test_figures_never_pool_runs_of_different_settings(two_budgets):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nelc_edu.plotting import sweeps as ps
+
+    assert ps.varying_settings(two_budgets) == ["n_updates"]
+    fig, ax = ps.plot_class_kl(two_budgets)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(labels) == 4 and sum("updates = 13" in t for t in labels) == 2
+    plt.close(fig)
+    fig, axes = ps.plot_sweep_curves(two_budgets)
+    medians = [ln for ln in axes[0].get_lines() if ln.get_linewidth() > 2]
+    assert len(medians) == 4
+    plt.close(fig)
+    fig, ax = ps.plot_sweep_class_histograms(two_budgets)
+    from matplotlib.container import BarContainer
+
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(bars) == 1 + 4  # the data's bars, then one set per kind and budget
+    plt.close(fig)
+    caption = ps._settings_caption(two_budgets)
+    assert "n_updates 12, 13" in caption and "RMSprop updates" not in caption
+    uniform = [r for r in two_budgets if r["settings"]["n_updates"] == 12]
+    assert "12 RMSprop updates" in ps._settings_caption(uniform)
+
+
+def test_cli_figures_says_when_settings_differ(two_budgets, tmp_path, capsys):
+    from nelc_edu.cli import main
+
+    out = tmp_path / "res"
+    out.mkdir()
+    for rec in two_budgets:
+        (out / f"{rec['run_id']}.json").write_text(json.dumps(rec))
+    assert main(["figures", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "the runs differ in n_updates" in text
+    assert len(list((out / "figures").glob("*.png"))) == 5
+
+
+# ------------------------------------------------------------- the reversibility dial
+def test_rank_correlation_against_a_direct_computation():
+    from nelc_edu.dial import rank_correlation
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=30), rng.normal(size=30)
+    y[::3] = y[0]  # ties
+    # Spearman = Pearson correlation of the (average) ranks
+    def ranks(v):
+        return np.array([np.mean(np.flatnonzero(np.sort(v) == e)) for e in v])
+    expected = np.corrcoef(ranks(x), ranks(y))[0, 1]
+    assert rank_correlation(x, y) == pytest.approx(expected, abs=1e-12)
+    assert rank_correlation(x, 2 * x + 1) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least 3"):
+        rank_correlation([1, 2], [3, 4])
+
+
+def test_dial_table_and_summary_from_records():
+    from nelc_edu.dial import dial_table, format_dial_summary, within_family
+
+    recs = []
+    for seed in range(2):
+        for lam, ll, sig, d in [(0.0, -19.0, 0.4, 0.03), (1e-3, -20.0, 3e-3, 0.8),
+                                (1.0, -22.0, 1e-5, 0.5)]:
+            recs.append({"settings": {"kind": "two_matrix", "tie_penalty": lam, "seed": seed},
+                         "final": {"log_likelihood": ll - seed, "entropy_production": sig,
+                                   "ep_noise_floor": 1e-6, "mean_self_transition": d}})
+        recs.append({"settings": {"kind": "rbm", "seed": seed},
+                     "final": {"log_likelihood": -21.0, "entropy_production": 1e-30,
+                               "ep_noise_floor": 1e-27, "mean_self_transition": 0.97}})
+    t = dial_table(recs)
+    assert t["kind"].tolist()[:2] == ["rbm", "rbm"] and np.isnan(t["tie_penalty"][0])
+    assert t["measured"].sum() == 6  # every two-matrix run, no RBM run
+    rho, n = within_family(t)
+    assert n == 6 and rho > 0.7
+    text = format_dial_summary(t)
+    assert "lambda = 0.001" in text and "rank correlation" in text

@@ -503,3 +503,36 @@ def test_training_with_a_large_tie_penalty_pins_the_decoder_to_the_encoder():
               progress=False, tie_penalty=1.0)
     with pytest.raises(ValueError, match="tie_penalty"):
         train(free, X, method="exact", n_updates=1, progress=False, tie_penalty=-1.0)
+
+
+def test_gradient_fidelity_cosine_against_direct_computation():
+    from nelc_edu.gradient_fidelity import cosine, pcd_gradient_cosine, reference_gradient
+
+    model = _random_model(3, 6, 25)
+    X = _data(6, 40, 25)
+    ref = reference_gradient(model, X)  # N <= 20: by enumeration
+    exact = model.gradient(X, method="exact")
+    for k in exact:
+        np.testing.assert_allclose(ref[k], exact[k])
+    u = np.concatenate([exact[k].ravel() for k in sorted(exact)])
+    assert cosine(exact, exact) == pytest.approx(1.0)
+    neg = {k: -v for k, v in exact.items()}
+    assert cosine(exact, neg) == pytest.approx(-1.0)
+    ch = model.init_chains(4000, seed=0)
+    for _ in range(20):
+        model.pcd_gradient(X, ch)
+    before = (ch.step, ch.z.copy())
+    c_exact = pcd_gradient_cosine(model, ch, X, n_steps=5, reference=exact)
+    c_trunc = pcd_gradient_cosine(model, ch, X, n_steps=5, reference=exact,
+                                  stationary_term="one_step")
+    assert ch.step == before[0] and np.array_equal(ch.z, before[1])  # chains untouched
+    assert c_exact > 0.97  # well-mixed chains: the PCD gradient is the exact one
+    # ... and with the truncated rule, the cosine is that of the exact one-step gradient
+    one_step = model.gradient(X, method="exact", stationary_term="one_step")
+    assert abs(c_trunc - cosine(one_step, exact)) < 0.02
+    assert np.linalg.norm(u) > 0
+    # the RBM's reference is its exact gradient
+    rbm = OneHotRBM.random(3, 6, scale=1.0, seed=0)
+    ref = reference_gradient(rbm, X)
+    for k, v in rbm.gradient(X).items():
+        np.testing.assert_array_equal(ref[k], v)

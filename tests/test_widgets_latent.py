@@ -11,7 +11,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from nelc_edu import finite_differences as FD  # noqa: E402
+from nelc_edu import gradient_fidelity as GF  # noqa: E402
 from nelc_edu import markov, widgets  # noqa: E402
+from nelc_edu import untying as U  # noqa: E402
 from nelc_edu.models import OneHotRBM, TwoMatrixModel  # noqa: E402
 from nelc_edu.plotting import latent as L  # noqa: E402
 from nelc_edu.widgets._common import figure_to_png, new_figure  # noqa: E402
@@ -48,7 +51,7 @@ def _text(out):
 
 # ----------------------------------------------------------------------------- 05: models
 def test_prototype_model_tied_is_the_rbm_with_uniform_marginal():
-    m = L.prototype_model(0.0)
+    m = U.prototype_model(0.0)
     assert m.is_tied
     rbm = m.as_onehot_rbm()
     np.testing.assert_allclose(rbm.latent_marginal(), 0.25, atol=1e-12)
@@ -59,7 +62,7 @@ def test_prototype_model_tied_is_the_rbm_with_uniform_marginal():
 
 
 def test_shifted_decoder_is_a_latent_clock():
-    m = L.prototype_model(1.0, decoder="shifted")
+    m = U.prototype_model(1.0, decoder="shifted")
     T = m.latent_transition_matrix("exact")
     assert all(T[z, (z + 1) % 4] > 0.5 for z in range(4))
     cycle, bottleneck = markov.dominant_cycle(T)
@@ -69,29 +72,29 @@ def test_shifted_decoder_is_a_latent_clock():
 def test_interpolate_decoder_endpoints_and_errors():
     rbm = OneHotRBM.random(3, 4, scale=1.0, seed=0)
     target = np.arange(12.0).reshape(4, 3)
-    np.testing.assert_array_equal(L.interpolate_decoder(rbm, target, 1.0).U, target)
-    assert L.interpolate_decoder(rbm, target, 0.0).is_tied
+    np.testing.assert_array_equal(U.interpolate_decoder(rbm, target, 1.0).U, target)
+    assert U.interpolate_decoder(rbm, target, 0.0).is_tied
     with pytest.raises(ValueError, match="between tied"):
-        L.interpolate_decoder(rbm, target, 1.5)
+        U.interpolate_decoder(rbm, target, 1.5)
     with pytest.raises(ValueError, match="shape"):
-        L.interpolate_decoder(rbm, target.T, 0.5)
+        U.interpolate_decoder(rbm, target.T, 0.5)
     with pytest.raises(ValueError, match="decoder must be"):
-        L.prototype_model(0.5, decoder="sideways")
+        U.prototype_model(0.5, decoder="sideways")
 
 
 @pytest.mark.parametrize("decoder", ["random", "shifted"])
 def test_untying_sweep_semantics(decoder):
-    s = L.untying_sweep(np.linspace(0, 1, 6), decoder=decoder)
+    s = U.untying_sweep(np.linspace(0, 1, 6), decoder=decoder)
     assert s.sigma[0] < 1e-12 and abs(s.path[0]) < 1e-12 and s.max_current[0] < 1e-12
     assert np.all(s.path >= s.sigma - 1e-12)           # the log-sum inequality
     assert np.all(np.diff(s.sigma) > 0)                # more untied, more irreversible
     assert s.mean_self[-1] < s.mean_self[0]             # and the chain mixes faster
-    m = L.prototype_model(0.4, decoder=decoder)
+    m = U.prototype_model(0.4, decoder=decoder)
     assert np.isclose(s.sigma[2], m.entropy_production("exact"))
 
 
 def test_random_models_obey_path_above_latent():
-    lat, path = L.random_entropy_productions(12, seed=3)
+    lat, path = U.random_entropy_productions(12, seed=3)
     assert lat.shape == path.shape == (12,)
     assert np.all(lat > 0) and np.all(path >= lat)
 
@@ -118,7 +121,7 @@ def test_untying_figures_render():
 
 
 def test_untying_curves_skip_zeros_on_log_axis():
-    fig, ax = L.plot_untying_curves(L.untying_sweep([0.0, 0.5, 1.0]), a_marker=0.5)
+    fig, ax = L.plot_untying_curves(U.untying_sweep([0.0, 0.5, 1.0]), a_marker=0.5)
     data_lines = [ln for ln in ax.lines if len(ln.get_xdata()) > 2 or ln.get_marker() != "None"]
     assert all(np.all(np.asarray(ln.get_ydata()) > 0) for ln in data_lines)
     assert any("both are 0" in t.get_text() for t in ax.texts)
@@ -136,24 +139,24 @@ def small():
 def test_finite_differences_agree_with_exact_gradient(small):
     model, X = small
     before = {k: v.copy() for k, v in model.params().items()}
-    check = L.gradient_check(model, X)
+    check = FD.gradient_check(model, X)
     assert check.rel_error < 1e-6
     for k, v in model.params().items():           # the model is left untouched
         np.testing.assert_array_equal(v, before[k])
     g = model.gradient(X, method="exact")
-    assert np.isclose(L.finite_difference_gradient(model, X, "U", (4, 1)), g["U"][4, 1],
+    assert np.isclose(FD.finite_difference_gradient(model, X, "U", (4, 1)), g["U"][4, 1],
                       rtol=1e-6)
-    assert np.isclose(L.finite_difference_gradient(model, X, "U", 13), g["U"].ravel()[13],
+    assert np.isclose(FD.finite_difference_gradient(model, X, "U", 13), g["U"].ravel()[13],
                       rtol=1e-6)
     with pytest.raises(ValueError, match="name must be"):
-        L.finite_difference_gradient(model, X, "V", 0)
+        FD.finite_difference_gradient(model, X, "V", 0)
     with pytest.raises(ValueError, match="out of range"):
-        L.finite_difference_gradient(model, X, "c", 7)
+        FD.finite_difference_gradient(model, X, "c", 7)
 
 
 def test_fd_error_has_truncation_and_rounding_regimes(small):
     model, X = small
-    err = L.fd_error_vs_eps(model, X, "W", 3, [1e-12, 1e-5, 1e-1])
+    err = FD.fd_error_vs_eps(model, X, "W", 3, [1e-12, 1e-5, 1e-1])
     assert err[1] < err[0] and err[1] < err[2]
     assert err[1] < 1e-7
 
@@ -164,14 +167,14 @@ def test_gradient_check_figure(small):
     text = L.draw_gradient_check(fig, name="b", index=7, X=X, K=3, seed=1)
     assert "entry b[2]" in text          # flat index wraps modulo the size of b (5)
     assert "relative error" in text and len(figure_to_png(fig)) > 20_000
-    fig, ax = L.plot_gradient_check(L.gradient_check(model, X), highlight=("W", 2))
+    fig, ax = L.plot_gradient_check(FD.gradient_check(model, X), highlight=("W", 2))
     assert len(ax.collections) == 5      # four arrays and the highlighted entry
     plt.close(fig)
 
 
 def test_estimator_comparison_errors_shrink(small):
     model, X = small
-    cmp = L.compare_gradient_estimators(model, X, n_samples=[10, 1000], n_chains=[20, 2000],
+    cmp = GF.compare_gradient_estimators(model, X, n_samples=[10, 1000], n_chains=[20, 2000],
                                         n_repeats=6, seed=0)
     P = sum(v.size for v in model.params().values())
     assert cmp.mc.shape == cmp.pcd.shape == (2, 6, P)

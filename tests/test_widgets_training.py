@@ -11,9 +11,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from nelc_edu import markov, plotting, widgets  # noqa: E402
-from nelc_edu.experiments import RunSettings, run  # noqa: E402
-from nelc_edu.plotting import chains as pchains  # noqa: E402
+from nelc_edu import classify, markov, plotting, widgets  # noqa: E402
+from nelc_edu.experiments import (  # noqa: E402
+    RunSettings,
+    checkpoint_threshold,
+    relaxation_times,
+    run,
+)
+from nelc_edu.plotting import runs as pruns  # noqa: E402
 from nelc_edu.plotting.graphs import GID_CURRENT  # noqa: E402
 from nelc_edu.widgets._common import figure_to_png, new_figure  # noqa: E402
 
@@ -89,7 +94,7 @@ def test_checkpoint_arrows_are_the_significant_currents(runs):
             _, report = plotting.plot_checkpoint(runs, i, kind=kind, fig=fig)
             graph_ax = fig.subfigs[0].axes[0]
             rec = h.records[i]
-            thr = pchains.checkpoint_threshold(rec)
+            thr = checkpoint_threshold(rec)
             J = markov.probability_currents(rec["T"], rec["pi"])
             n_arrows = sum(p.get_gid() == GID_CURRENT for p in graph_ax.patches)
             assert n_arrows == int(np.sum(J > thr))
@@ -101,11 +106,11 @@ def test_checkpoint_arrows_are_the_significant_currents(runs):
 def test_trained_two_matrix_has_currents_and_rbm_has_none(runs):
     rec = runs["two_matrix"].history.records[-1]
     J = markov.probability_currents(rec["T"], rec["pi"])
-    assert np.sum(J > pchains.checkpoint_threshold(rec)) >= 3
+    assert np.sum(J > checkpoint_threshold(rec)) >= 3
     # the RBM is reversible: at 3 standard errors at most a rare false alarm
     rec = runs["rbm"].history.records[-1]
     J = markov.probability_currents(rec["T"], rec["pi"])
-    assert np.sum(J > pchains.checkpoint_threshold(rec)) <= 1
+    assert np.sum(J > checkpoint_threshold(rec)) <= 1
 
 
 def test_curves_stop_at_the_checkpoint(runs):
@@ -120,19 +125,19 @@ def test_curves_stop_at_the_checkpoint(runs):
 
 
 def test_checkpoint_threshold_and_bad_index(runs):
-    assert pchains.checkpoint_threshold({}) == 1e-12
+    assert checkpoint_threshold({}) == 1e-12
     rec = {"T": np.full((2, 2), 0.5), "pi": np.full(2, 0.5), "current_se": np.full((2, 2), 0.01)}
-    assert pchains.checkpoint_threshold(rec, n_se=2) == 0.02
+    assert checkpoint_threshold(rec, n_se=2) == 0.02
     with pytest.raises(ValueError, match="out of range"):
         plotting.plot_checkpoint(runs, 50)
     with pytest.raises(ValueError, match="RunResult"):
-        pchains.as_runs(42)
+        pruns.as_runs(42)
 
 
 # ----------------------------------------------------------------------------- mixing figures
 def test_relaxation_times_match_markov(runs):
     h = runs["rbm"].history
-    tau = plotting.relaxation_times(runs["rbm"])
+    tau = relaxation_times(runs["rbm"])
     assert tau.shape == (len(h),)
     assert tau[-1] == pytest.approx(markov.relaxation_time(h.records[-1]["T"]))
     fig, ax = plotting.plot_along_training(runs, {"rbm": tau}, logy=True, ylabel="tau")
@@ -153,9 +158,9 @@ def test_kl_vs_burn_in_from_a_single_state_starts_high():
     means = np.stack([X[y == k].mean(axis=0) for k in range(10)])
     W = np.log(np.clip(means, 0.02, 0.98) / (1 - np.clip(means, 0.02, 0.98))) * 3
     rbm = OneHotRBM(W, np.zeros(10), np.zeros(64))
-    kl = plotting.class_kl_vs_burn_in(rbm, lab, X, [0, 5], n_chains=50, n_steps=5, start=0)
+    kl = classify.class_kl_vs_burn_in(rbm, lab, X, [0, 5], n_chains=50, n_steps=5, start=0)
     assert kl[0] > 1.0  # every image from state 0: one class, far from the data's ten
-    kl_uniform = plotting.class_kl_vs_burn_in(rbm, lab, X, [0], n_chains=200, n_steps=5)
+    kl_uniform = classify.class_kl_vs_burn_in(rbm, lab, X, [0], n_chains=200, n_steps=5)
     assert kl_uniform[0] < kl[0]
     fig, ax = plotting.plot_kl_vs_burn_in([0, 5], {"rbm": kl}, references={"rbm": 0.1})
     assert ax.get_xscale() == "log"
@@ -168,21 +173,21 @@ def test_find_cycle_walk_follows_the_cycle():
     rng = np.random.default_rng(0)
     z = rng.integers(0, 5, size=(200, 7))
     z[50:61, 3] = [1, 4, 2, 1, 4, 2, 1, 4, 2, 1, 4]
-    walk = pchains.find_cycle_walk(z, [1, 4, 2], max_states=20)
+    walk = markov.find_cycle_walk(z, [1, 4, 2], max_states=20)
     nxt = {1: 4, 4: 2, 2: 1}
     assert all(nxt[a] == b for a, b in zip(walk.states[:-1], walk.states[1:], strict=True))
     assert len(walk.states) >= 11 and walk.laps >= 10 / 3
     assert walk.states == list(z[walk.start:walk.start + len(walk.states), walk.chain])
-    short = pchains.find_cycle_walk(z, [1, 4, 2])
+    short = markov.find_cycle_walk(z, [1, 4, 2])
     assert len(short.states) == 7  # default: two laps plus one state
     with pytest.raises(ValueError, match="distinct"):
-        pchains.find_cycle_walk(z, [1, 1])
+        markov.find_cycle_walk(z, [1, 1])
     with pytest.raises(ValueError, match="no step"):
-        pchains.find_cycle_walk(np.zeros((5, 2), dtype=int), [0, 1])
+        markov.find_cycle_walk(np.zeros((5, 2), dtype=int), [0, 1])
 
 
 def test_cycle_walk_images_come_from_the_walk(runs):
-    from nelc_edu.plotting.latent import prototype_model
+    from nelc_edu.untying import prototype_model
 
     model = prototype_model(1.0, decoder="shifted")
     fig, axes, walk = plotting.plot_cycle_walk(model, [0, 1, 2, 3], n_chains=20, n_steps=60)

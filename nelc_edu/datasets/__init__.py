@@ -38,7 +38,7 @@ from importlib import resources
 import numpy as np
 
 from .._rng import as_generator
-from .toy import bars_and_stripes, noisy_prototypes, patterns_3x3, prototype_log_prob
+from .toy import bars_and_stripes, noisy_prototypes, patterns_3x3
 
 __all__ = [
     "load_digits",
@@ -47,10 +47,7 @@ __all__ = [
     "bars_and_stripes",
     "noisy_prototypes",
     "patterns_3x3",
-    "prototype_log_prob",
-    "DATA_FILES",
     "dataset_info",
-    "sha256_of",
 ]
 
 #: Version of the on-disk layout written by :func:`_write_packed`.

@@ -1,9 +1,15 @@
 """Finite Markov chains, taught and computed.
 
-Stationary distribution, probability currents, entropy production, reversibility
-(detailed balance and Kolmogorov's criterion), Schnakenberg's cycle decomposition, the
-dominant cycle of the net-current graph, fundamental matrix, period, relaxation time,
-lumping, example chains, and seeded trajectory simulation with estimators.
+Stationary distribution (GTH elimination, the one solver of the package), probability
+currents, entropy production, reversibility (detailed balance and Kolmogorov's criterion,
+one tolerance rule for both), Schnakenberg's cycle decomposition, the dominant cycle of the
+net-current graph (and a trajectory segment that walks around it), fundamental matrix,
+period, relaxation time, lumping, example chains, and seeded trajectory simulation with
+estimators.
+
+Input: dense real arrays (a float32 matrix is accepted with a looser row-sum tolerance;
+complex numbers and scipy sparse matrices are refused: pass ``T.toarray()``). States are
+integers (floats and True/False are refused, never truncated).
 
 Convention: ``T[i, j] = P(next = j | now = i)`` (rows sum to 1), ``pi = pi T``.
 Importing this module does not import Numba (the simulation kernel loads on first use).
@@ -25,6 +31,7 @@ from __future__ import annotations
 from .core import (
     closed_classes,
     communication_classes,
+    distribution_over_time,
     entropy_production,
     fundamental_matrix,
     is_irreducible,
@@ -35,17 +42,20 @@ from .core import (
     relaxation_time,
     second_eigenvalue_modulus,
     spectral_gap,
+    stationary_and_fundamental,
     stationary_distribution,
     stationary_distributions,
     transient_states,
 )
 from .cycles import (
     CycleDecomposition,
+    CycleWalk,
     KolmogorovResult,
     cycle_affinities,
     cycle_affinity,
     cycle_decomposition,
     dominant_cycle,
+    find_cycle_walk,
     fundamental_cycles,
     is_reversible_kolmogorov,
     kolmogorov_check,
@@ -76,9 +86,11 @@ __all__ = [
     "entropy_production",
     "is_reversible",
     "fundamental_matrix",
+    "stationary_and_fundamental",
     "second_eigenvalue_modulus",
     "spectral_gap",
     "relaxation_time",
+    "distribution_over_time",
     "lump",
     # cycles
     "support_graph",
@@ -92,6 +104,8 @@ __all__ = [
     "cycle_decomposition",
     "net_current_graph",
     "dominant_cycle",
+    "CycleWalk",
+    "find_cycle_walk",
     # examples
     "driven_ring",
     "random_reversible_chain",

@@ -17,7 +17,16 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import ROW_SUM_ATOL, check_distribution, check_stochastic_matrix
+from .._validation import (
+    check_distribution,
+    check_positive_int,
+    check_state_list,
+    check_stochastic_matrix,
+    check_tolerance,
+    is_int,
+)
+from ._graph import bfs_levels, is_strongly_connected, strongly_connected_components
+from ._gth import GTHBreakdown, gth_solve
 
 __all__ = [
     "communication_classes",
@@ -27,6 +36,7 @@ __all__ = [
     "period",
     "stationary_distribution",
     "stationary_distributions",
+    "stationary_and_fundamental",
     "probability_currents",
     "entropy_production",
     "is_reversible",
@@ -34,6 +44,7 @@ __all__ = [
     "second_eigenvalue_modulus",
     "spectral_gap",
     "relaxation_time",
+    "distribution_over_time",
     "lump",
 ]
 
@@ -43,27 +54,20 @@ __all__ = [
 # ----------------------------------------------------------------------------------------
 
 
-def _support_digraph(T: np.ndarray):
-    """Directed graph with an edge i -> j when T[i, j] > 0 (self-loops included)."""
-    import networkx as nx
-
-    G = nx.DiGraph()
-    G.add_nodes_from(range(T.shape[0]))
-    rows, cols = np.nonzero(T > 0)
-    G.add_edges_from(zip(rows.tolist(), cols.tolist(), strict=True))
-    return G
-
-
 def _classes(T: np.ndarray) -> tuple[list[list[int]], list[bool]]:
-    """Communicating classes (sorted) and, for each, whether it is closed."""
-    import networkx as nx
+    """Communicating classes (sorted) and, for each, whether it is closed.
 
-    G = _support_digraph(T)
-    C = nx.condensation(G)
+    A class is closed when no edge leaves it: it is a sink of the graph of classes.
+    """
+    S = T > 0
+    components = strongly_connected_components(S)
+    label = np.empty(T.shape[0], dtype=np.int64)
+    for k, members in enumerate(components):
+        label[members] = k
     classes = []
-    for node in C.nodes:
-        members = sorted(C.nodes[node]["members"])
-        classes.append((members, C.out_degree(node) == 0))
+    for k, members in enumerate(components):
+        leaves = bool(np.any(S[members] & (label != k)[None, :]))
+        classes.append((members.tolist(), not leaves))
     classes.sort(key=lambda mc: mc[0][0])
     return [m for m, _ in classes], [c for _, c in classes]
 
@@ -110,6 +114,8 @@ def _reducible_message(T: np.ndarray, what: str) -> str:
 def communication_classes(T: ArrayLike) -> list[list[int]]:
     """Communicating classes of the chain (strongly connected components of its graph).
 
+    Found by Tarjan's algorithm on the boolean matrix ``T > 0`` (O(n^2) NumPy work).
+
     Parameters
     ----------
     T : array_like, shape (n, n)
@@ -133,8 +139,8 @@ def communication_classes(T: ArrayLike) -> list[list[int]]:
 def closed_classes(T: ArrayLike) -> list[list[int]]:
     """Closed (recurrent) communicating classes: classes the chain can never leave.
 
-    They are the sinks of the condensation of the chain's graph (networkx). A finite
-    chain always has at least one; it is irreducible when it has exactly one class.
+    They are the sinks of the graph whose nodes are the classes. A finite chain always has
+    at least one; it is irreducible when it has exactly one class.
 
     Examples
     --------
@@ -162,6 +168,9 @@ def transient_states(T: ArrayLike) -> list[int]:
 def is_irreducible(T: ArrayLike) -> bool:
     """True when every state can reach every other one (a single communicating class).
 
+    Two breadth-first searches from state 0, along the edges and against them: O(n^2)
+    NumPy work, a few milliseconds for a dense chain on 2000 states.
+
     Examples
     --------
     >>> is_irreducible([[0.0, 1.0], [1.0, 0.0]])
@@ -170,12 +179,25 @@ def is_irreducible(T: ArrayLike) -> bool:
     False
     """
     T = check_stochastic_matrix(T)
-    return len(_classes(T)[0]) == 1
+    return is_strongly_connected(T > 0)
 
 
 def _require_irreducible(T: np.ndarray, what: str) -> None:
-    if len(_classes(T)[0]) != 1:
+    if not is_strongly_connected(T > 0):
         raise ValueError(_reducible_message(T, what))
+
+
+def _stationary(T: np.ndarray, what: str) -> np.ndarray:
+    """GTH's ``pi`` of a validated T; if GTH fails, say why: reducible or out of range.
+
+    A positive ``pi`` from GTH proves T irreducible (see :mod:`nelc_edu.markov._gth`), so
+    the graph is searched only when GTH fails, to name the classes in the message.
+    """
+    try:
+        return gth_solve(T)
+    except GTHBreakdown:
+        _require_irreducible(T, what)
+        raise
 
 
 def period(T: ArrayLike) -> int:
@@ -205,23 +227,10 @@ def period(T: ArrayLike) -> int:
     """
     T = check_stochastic_matrix(T)
     _require_irreducible(T, "The period is defined per class; restrict T to one class.")
-    n = T.shape[0]
-    level = np.full(n, -1, dtype=np.int64)
-    level[0] = 0
-    frontier = [0]
-    while frontier:
-        nxt = []
-        for u in frontier:
-            for v in np.flatnonzero(T[u] > 0):
-                if level[v] < 0:
-                    level[v] = level[u] + 1
-                    nxt.append(int(v))
-        frontier = nxt
-    rows, cols = np.nonzero(T > 0)
-    g = 0
-    for d in (level[rows] + 1 - level[cols]).tolist():
-        g = math.gcd(g, abs(d))
-    return int(g)
+    S = T > 0
+    level = bfs_levels(S, 0)
+    rows, cols = np.nonzero(S)
+    return int(np.gcd.reduce(np.abs(level[rows] + 1 - level[cols])))
 
 
 # ----------------------------------------------------------------------------------------
@@ -229,61 +238,46 @@ def period(T: ArrayLike) -> int:
 # ----------------------------------------------------------------------------------------
 
 
-def _gth(T: np.ndarray) -> np.ndarray:
-    """Grassmann-Taksar-Heyman elimination for an irreducible stochastic matrix.
-
-    Works with off-diagonal entries only and never subtracts, so every entry of the result
-    is positive and computed to high relative accuracy (also for periodic chains).
-    """
-    A = np.array(T, dtype=np.float64, copy=True)
-    n = A.shape[0]
-    for k in range(n - 1):
-        scale = A[k, k + 1 :].sum()
-        if not scale > 0.0:  # cannot happen for an irreducible chain (barring underflow)
-            raise ValueError(
-                "stationary_distribution: elimination broke down (a probability underflowed "
-                "to 0); T is numerically reducible."
-            )
-        A[k + 1 :, k] /= scale
-        A[k + 1 :, k + 1 :] += np.outer(A[k + 1 :, k], A[k, k + 1 :])
-    x = np.zeros(n)
-    x[n - 1] = 1.0
-    for k in range(n - 2, -1, -1):
-        x[k] = x[k + 1 :] @ A[k + 1 :, k]
-    return x / x.sum()
-
-
-def stationary_distribution(T: ArrayLike, atol: float = ROW_SUM_ATOL) -> np.ndarray:
+def stationary_distribution(T: ArrayLike, atol: float | None = None) -> np.ndarray:
     """The unique stationary distribution ``pi = pi T`` of an irreducible chain.
 
     Uses Grassmann-Taksar-Heyman (GTH) elimination, a variant of Gaussian elimination on
     the linear system ``pi (I - T) = 0``, ``sum(pi) = 1`` that never subtracts: every
     ``pi_i`` comes out strictly positive with small *relative* error. No power iteration is
     involved, so periodic chains (which do not converge under ``pi <- pi T``) are handled
-    like any other irreducible chain.
+    like any other irreducible chain. The elimination runs in blocks (most of the work is
+    matrix products): a dense chain on 2000 states takes well under a second; see
+    :mod:`nelc_edu.markov._gth` for the algorithm, step by step.
 
     Parameters
     ----------
     T : array_like, shape (n, n)
-        Row-stochastic transition matrix, ``T[i, j] = P(next = j | now = i)``.
-    atol : float, optional
-        Tolerance on the row sums (``|sum_j T[i, j] - 1| <= atol``).
+        Row-stochastic transition matrix, ``T[i, j] = P(next = j | now = i)``. A float32
+        matrix is accepted (computed in float64); complex numbers and scipy sparse
+        matrices are refused (pass ``T.toarray()``).
+    atol : float or None, optional
+        Tolerance on the row sums (``|sum_j T[i, j] - 1| <= atol``); None means 1e-9, or
+        1e-5 for a float32 matrix. GTH reads the off-diagonal entries only: ``pi`` is the
+        stationary distribution of T with each ``T[i, i]`` set to
+        ``1 - sum_{j != i} T[i, j]`` (a change of at most ``atol``).
 
     Returns
     -------
     pi : ndarray, shape (n,)
-        Positive, sums to 1.
+        Positive, sums to 1, float64.
 
     Raises
     ------
     ValueError
-        If T is not square, has NaN/inf or negative entries, or a row sum off by more than
-        ``atol``; or if T is reducible (the message lists the closed classes and the
-        transient states).
+        If T is not a real square array, has NaN/inf or negative entries, or a row sum off
+        by more than ``atol``; if T is reducible (the message lists the closed classes and
+        the transient states); or if its probabilities are so close to 0 that ``pi`` cannot
+        be represented in float64 (never a NaN or a zero in the result).
 
     See Also
     --------
     stationary_distributions : one distribution per closed class, for reducible chains.
+    stationary_and_fundamental : ``pi`` and the fundamental matrix together.
 
     Examples
     --------
@@ -305,11 +299,10 @@ def stationary_distribution(T: ArrayLike, atol: float = ROW_SUM_ATOL) -> np.ndar
     ValueError: T is reducible: its 2 states form 2 communicating classes, of which 2 closed (recurrent); closed classes: {0}, {1}; transient states: none. ...
     """  # noqa: E501
     T = check_stochastic_matrix(T, atol=atol)
-    _require_irreducible(T, "It has no unique stationary distribution to return.")
-    return _gth(T)
+    return _stationary(T, "It has no unique stationary distribution to return.")
 
 
-def stationary_distributions(T: ArrayLike, atol: float = ROW_SUM_ATOL) -> np.ndarray:
+def stationary_distributions(T: ArrayLike, atol: float | None = None) -> np.ndarray:
     """One stationary distribution per closed class (any chain, reducible or not).
 
     Row ``k`` is the stationary distribution of the chain restricted to the ``k``-th class
@@ -327,14 +320,13 @@ def stationary_distributions(T: ArrayLike, atol: float = ROW_SUM_ATOL) -> np.nda
     closed_cls = _split(T)[1]
     out = np.zeros((len(closed_cls), T.shape[0]))
     for k, c in enumerate(closed_cls):
-        out[k, c] = _gth(T[np.ix_(c, c)])
+        out[k, c] = gth_solve(T[np.ix_(c, c)])
     return out
 
 
 def _pi_or_compute(T: np.ndarray, pi) -> np.ndarray:
     if pi is None:
-        _require_irreducible(T, "Pass pi explicitly if you know which distribution you mean.")
-        return _gth(T)
+        return _stationary(T, "Pass pi explicitly if you know which distribution you mean.")
     return check_distribution(pi, T.shape[0])
 
 
@@ -443,8 +435,52 @@ def entropy_production(T: ArrayLike, pi: ArrayLike | None = None) -> float:
     return math.inf if one_way else value
 
 
-def is_reversible(T: ArrayLike, pi: ArrayLike | None = None, atol: float = 1e-10) -> bool:
-    """Detailed balance test: ``max |J[i, j]| <= atol``.
+#: Default tolerance of the reversibility tests on a log-ratio per transition (float64
+#: input; float32 input gets :data:`nelc_edu._validation.FLOAT32_ATOL`). Rounding makes
+#: these log-ratios about 1e-15 to 1e-13; a physical imbalance is far larger.
+REVERSIBILITY_ATOL = 1e-10
+
+
+def _reversibility_atol(atol, T_input) -> float:
+    return check_tolerance(atol, "atol", REVERSIBILITY_ATOL, data=T_input)
+
+
+def _edge_log_ratios(T: np.ndarray, pi: np.ndarray) -> tuple[np.ndarray, int]:
+    """``log(pi_i T_ij / (pi_j T_ji))`` over the pairs ``i < j`` with both fluxes > 0.
+
+    Computed as a difference of sums of logs (no underflow of ``pi_i T_ij``). Also returns
+    the number of one-way pairs (exactly one of the two fluxes is 0: log-ratio infinite).
+    """
+    with np.errstate(divide="ignore"):
+        log_flux = np.log(pi)[:, None] + np.log(T)
+    iu, ju = np.triu_indices(T.shape[0], k=1)
+    a, b = log_flux[iu, ju], log_flux[ju, iu]
+    a_on, b_on = a > -np.inf, b > -np.inf
+    both = a_on & b_on
+    return a[both] - b[both], int(np.count_nonzero(a_on != b_on))
+
+
+def is_reversible(
+    T: ArrayLike, pi: ArrayLike | None = None, atol: float | None = None
+) -> bool:
+    r"""Detailed balance test, on the log-ratio of the two fluxes of every pair of states.
+
+    **The tolerance rule** (the same in :func:`nelc_edu.markov.kolmogorov_check`): a chain
+    is declared reversible when no transition is one-way and the log-ratio of forward to
+    backward probability, *per transition*, is at most ``atol`` in absolute value. Here the
+    transitions are the pairs ``i <-> j`` and the test is
+
+    .. math:: \left|\log \frac{\pi_i T_{ij}}{\pi_j T_{ji}}\right| \le \text{atol}
+              \quad\text{for every pair with } T_{ij} + T_{ji} > 0,
+
+    equivalently a bound on the *relative* current
+    ``|J_ij| / (pi_i T_ij + pi_j T_ji) = tanh(|log-ratio| / 2) <= tanh(atol / 2)``.
+    It does not depend on how much probability flows: a chain with tiny fluxes (rare
+    transitions, many states) is judged like any other, where a bound on ``|J|`` itself
+    would call almost any large or slow chain reversible. Kolmogorov's test applies the
+    same bound to each basis cycle's affinity divided by its length; a cycle's affinity is
+    the sum of the log-ratios of its transitions, so a chain that passes this test passes
+    that one too.
 
     Parameters
     ----------
@@ -452,9 +488,10 @@ def is_reversible(T: ArrayLike, pi: ArrayLike | None = None, atol: float = 1e-10
         Row-stochastic transition matrix.
     pi : array_like, shape (n,), optional
         Defaults to the stationary distribution of T.
-    atol : float, optional
-        Tolerance on the largest absolute current (currents are probabilities per step,
-        so 1e-10 is far below any physical current and far above rounding).
+    atol : float or None, optional
+        Tolerance on the log-ratios; None means :data:`REVERSIBILITY_ATOL` (1e-10, far
+        above rounding, about 1e-14, and far below any physical imbalance), or 1e-5 for a
+        float32 ``T``.
 
     See Also
     --------
@@ -466,11 +503,18 @@ def is_reversible(T: ArrayLike, pi: ArrayLike | None = None, atol: float = 1e-10
     True
     >>> is_reversible([[0.0, 0.8, 0.2], [0.2, 0.0, 0.8], [0.8, 0.2, 0.0]])
     False
+
+    Rare transitions do not hide a driven cycle (here every current is about 1e-12):
+
+    >>> from nelc_edu.markov import driven_ring
+    >>> is_reversible(driven_ring(3, affinity=3.0, p_stay=1 - 2e-11))
+    False
     """
-    if not atol >= 0:
-        raise ValueError(f"atol must be >= 0; got {atol!r}.")
-    J = probability_currents(T, pi)
-    return bool(np.max(np.abs(J)) <= atol)
+    tol = _reversibility_atol(atol, T)
+    T = check_stochastic_matrix(T)
+    pi = _pi_or_compute(T, pi)
+    log_ratios, one_way = _edge_log_ratios(T, pi)
+    return one_way == 0 and bool(np.all(np.abs(log_ratios) <= tol))
 
 
 # ----------------------------------------------------------------------------------------
@@ -497,9 +541,51 @@ def fundamental_matrix(T: ArrayLike, pi: ArrayLike | None = None) -> np.ndarray:
     True
     """
     T = check_stochastic_matrix(T)
-    pi = _pi_or_compute(T, pi)
+    return _fundamental(T, _pi_or_compute(T, pi))
+
+
+def _fundamental(T: np.ndarray, pi: np.ndarray) -> np.ndarray:
     n = T.shape[0]
-    return np.linalg.inv(np.eye(n) - T + np.outer(np.ones(n), pi))
+    A = np.eye(n) - T + pi[None, :]
+    try:
+        Z = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        Z = None
+    if Z is None or not np.all(np.isfinite(Z)):
+        raise ValueError(
+            "I - T + 1 pi is singular in floating point, so the fundamental matrix does not "
+            "exist: pi is not the stationary distribution of an irreducible T, or T is "
+            "numerically reducible (some transition probabilities are too close to 0)."
+        )
+    return Z
+
+
+def stationary_and_fundamental(
+    T: ArrayLike, atol: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(pi, Z)``: :func:`stationary_distribution` and :func:`fundamental_matrix` at once.
+
+    For callers that need both for the same chain, e.g. the gradient of the two-matrix
+    model (``d pi = pi dT Z``) at every training step; ``pi`` is computed once.
+
+    Raises
+    ------
+    ValueError
+        As :func:`stationary_distribution`: not stochastic, reducible (the message names
+        the closed classes and transient states), or out of float64's range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pi, Z = stationary_and_fundamental([[0.9, 0.1], [0.2, 0.8]])
+    >>> pi.round(6)
+    array([0.666667, 0.333333])
+    >>> bool(np.allclose(Z.sum(axis=1), 1.0)), bool(np.allclose(pi @ Z, pi))
+    (True, True)
+    """
+    T = check_stochastic_matrix(T, atol=atol)
+    pi = _stationary(T, "It has no unique stationary distribution to return.")
+    return pi, _fundamental(T, pi)
 
 
 def second_eigenvalue_modulus(T: ArrayLike) -> float:
@@ -520,7 +606,7 @@ def second_eigenvalue_modulus(T: ArrayLike) -> float:
     T = check_stochastic_matrix(T)
     if T.shape[0] == 1:
         return 0.0
-    if len(_classes(T)[0]) != 1 or period(T) > 1:
+    if not is_strongly_connected(T > 0) or period(T) > 1:
         return 1.0
     lam = np.linalg.eigvals(T)
     k = int(np.argmin(np.abs(lam - 1.0)))
@@ -565,36 +651,89 @@ def relaxation_time(T: ArrayLike) -> float:
     return -1.0 / math.log(lam2)
 
 
+def distribution_over_time(T: ArrayLike, p0, n_steps: int) -> np.ndarray:
+    """``p_t = p_0 T^t`` for ``t = 0, ..., n_steps``: the distribution of the chain over time.
+
+    Parameters
+    ----------
+    T : array_like, shape (K, K)
+    p0 : int or array_like, shape (K,)
+        The initial distribution, or a state (the chain starts there).
+    n_steps : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_steps + 1, K)
+        Row ``t`` is ``p_t``.
+
+    Examples
+    --------
+    >>> distribution_over_time([[0.5, 0.5], [0.2, 0.8]], 0, 2).round(3).tolist()
+    [[1.0, 0.0], [0.5, 0.5], [0.35, 0.65]]
+    """
+    T = check_stochastic_matrix(T)
+    K = T.shape[0]
+    n_steps = check_positive_int(n_steps, "n_steps", minimum=0)
+    if np.ndim(p0) == 0:
+        if not is_int(p0) or not 0 <= int(p0) < K:
+            raise ValueError(f"p0 = {p0!r} is not a state of this chain: give 0..{K - 1} or "
+                             f"a probability vector of length {K}.")
+        p = np.zeros(K)
+        p[int(p0)] = 1.0
+    else:
+        p = np.asarray(p0, dtype=float).copy()
+        if p.shape != (K,) or abs(p.sum() - 1.0) > 1e-9 or (p < 0).any():
+            raise ValueError(f"p0 must be a state or a probability vector of length {K}.")
+    out = np.empty((n_steps + 1, K))
+    out[0] = p
+    for t in range(n_steps):
+        p = p @ T
+        out[t + 1] = p
+    return out
+
+
 # ----------------------------------------------------------------------------------------
 # Coarse-graining
 # ----------------------------------------------------------------------------------------
 
 
-def _as_blocks(partition, n: int) -> list[list[int]]:
-    if (
-        isinstance(partition, np.ndarray)
-        and partition.ndim == 1
-        or (
-            isinstance(partition, Sequence)
-            and len(partition) > 0
-            and all(isinstance(b, (int, np.integer)) for b in partition)
+_PARTITION_HINT = (
+    "partition must be a list of blocks (lists of states), e.g. [[0, 1], [2]], or one "
+    "integer label per state, e.g. [0, 0, 1]"
+)
+_BLOCK_TYPES = (list, tuple, range, np.ndarray, set, frozenset)
+
+
+def _blocks_from_labels(labels, n: int) -> list[list[int]]:
+    arr = np.asarray(labels)
+    integers = arr.dtype.kind in "iu" and (
+        isinstance(labels, np.ndarray) or all(is_int(x) for x in labels)
+    )
+    if arr.shape != (n,) or not integers:
+        raise ValueError(
+            f"partition given as labels must be {n} integers (one block label per state; "
+            f"not floats, not True/False); got {labels!r}."
         )
-    ):
-        labels = np.asarray(partition)
-        if labels.shape != (n,) or labels.dtype.kind not in "iu":
-            raise ValueError(
-                f"partition given as labels must be {n} integers (one block label per state); "
-                f"got shape {labels.shape} and dtype {labels.dtype}."
-            )
-        return [np.flatnonzero(labels == v).tolist() for v in np.unique(labels)]
+    return [np.flatnonzero(arr == v).tolist() for v in np.unique(arr)]
+
+
+def _as_blocks(partition, n: int) -> list[list[int]]:
+    if isinstance(partition, np.ndarray) and partition.ndim == 1:
+        return _blocks_from_labels(partition, n)
+    if isinstance(partition, np.ndarray):
+        partition = list(partition)
+    if isinstance(partition, (str, bytes)) or not isinstance(partition, (list, tuple)):
+        raise ValueError(f"{_PARTITION_HINT}; got {type(partition).__name__} {partition!r}.")
+    is_block = [isinstance(b, _BLOCK_TYPES) for b in partition]
+    if partition and not any(is_block):
+        return _blocks_from_labels(partition, n)
+    if not all(is_block):
+        raise ValueError(f"{_PARTITION_HINT}; got {partition!r}.")
     blocks = []
-    for b in partition:
-        if isinstance(b, (int, np.integer)):
-            raise ValueError(
-                "partition must be a list of blocks (lists of states), e.g. [[0, 1], [2]], "
-                "or one integer label per state."
-            )
-        block = [int(s) for s in b]
+    for k, b in enumerate(partition):
+        if isinstance(b, (set, frozenset)):
+            b = list(b)
+        block = check_state_list(b, n, f"partition block {k}")
         if not block:
             raise ValueError("partition contains an empty block; every block needs a state.")
         blocks.append(block)
@@ -602,10 +741,9 @@ def _as_blocks(partition, n: int) -> list[list[int]]:
     if sorted(seen) != list(range(n)):
         missing = sorted(set(range(n)) - set(seen))
         dup = sorted({s for s in seen if seen.count(s) > 1})
-        extra = sorted(s for s in set(seen) if not 0 <= s < n)
         raise ValueError(
             f"partition must use every state 0..{n - 1} exactly once; "
-            f"missing: {missing}, repeated: {dup}, out of range: {extra}."
+            f"missing: {missing}, repeated: {dup}."
         )
     return blocks
 

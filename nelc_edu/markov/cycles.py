@@ -1,5 +1,5 @@
-"""Cycles of a Markov chain: Kolmogorov's criterion, Schnakenberg's decomposition, and the
-dominant cycle of the net-current graph.
+"""Cycles of a Markov chain: Kolmogorov's criterion, Schnakenberg's decomposition, the
+dominant cycle of the net-current graph, and trajectories that walk around a cycle.
 
 The *support graph* of a discrete-time chain is the undirected graph with an edge
 ``{i, j}`` (``i != j``) when ``T[i, j] > 0`` or ``T[j, i] > 0``. Self-loops ``T[i, i]`` are
@@ -19,13 +19,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import check_stochastic_matrix
-from .core import _entropy_production_from_flux, _pi_or_compute
+from .._validation import check_state_list, check_stochastic_matrix, check_tolerance
+from .core import _entropy_production_from_flux, _pi_or_compute, _reversibility_atol
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -42,6 +42,8 @@ __all__ = [
     "cycle_decomposition",
     "net_current_graph",
     "dominant_cycle",
+    "CycleWalk",
+    "find_cycle_walk",
 ]
 
 
@@ -146,8 +148,8 @@ def _log_T(T: np.ndarray) -> np.ndarray:
 
 
 def _check_cycle(cycle, n: int) -> list[int]:
-    states = [int(s) for s in cycle]
-    if len(states) < 2 or len(set(states)) != len(states) or not all(0 <= s < n for s in states):
+    states = check_state_list(cycle, n, "cycle")
+    if len(states) < 2 or len(set(states)) != len(states):
         raise ValueError(
             f"cycle must list at least 2 distinct states in 0..{n - 1} (without repeating the "
             f"first one at the end); got {list(cycle)!r}."
@@ -175,7 +177,9 @@ def _affinity(fwd: float, bwd: float) -> float:
 def cycle_affinity(T: ArrayLike, cycle: Sequence[int]) -> float:
     """Affinity of one cycle: ``log( prod T(forward) / prod T(backward) )``.
 
-    ``cycle = [s0, s1, ..., sk]`` means ``s0 -> s1 -> ... -> sk -> s0``. The affinity is
+    ``cycle = [s0, s1, ..., sk]`` means ``s0 -> s1 -> ... -> sk -> s0``: integer states
+    (a list, tuple, range or integer array; floats and True/False are refused, never
+    truncated or read as 1/0). The affinity is
     ``+inf`` if the backward cycle is impossible, ``-inf`` if the forward one is, and a
     ``ValueError`` is raised if neither is possible. It is computed as a sum of logs, so
     long cycles do not underflow.
@@ -243,9 +247,9 @@ class KolmogorovResult:
     one_way_edges : list of tuple of int
         Pairs ``(i, j)`` with ``T[i, j] > 0`` but ``T[j, i] == 0``.
     atol : float
-        Tolerance on ``|affinity|``.
+        Tolerance on ``|affinity| / len(cycle)``, the affinity per transition.
     reversible : bool
-        No one-way edge and every ``|affinity| <= atol``.
+        No one-way edge and every ``|affinity| / len(cycle) <= atol``.
     """
 
     cycles: list[list[int]]
@@ -262,7 +266,10 @@ class KolmogorovResult:
         return float(np.max(np.abs(self.affinities))) if len(self.affinities) else 0.0
 
     def __str__(self) -> str:
-        lines = [f"Kolmogorov check on {len(self.cycles)} basis cycle(s), atol = {self.atol:g}:"]
+        lines = [
+            f"Kolmogorov check on {len(self.cycles)} basis cycle(s), "
+            f"atol = {self.atol:g} on log(fwd/bwd) per transition:"
+        ]
         for c, a in zip(self.cycles, self.affinities, strict=True):
             path = " -> ".join(str(s) for s in c + c[:1])
             lines.append(f"  {path:<30s} log(fwd/bwd) = {a:+.3g}")
@@ -272,7 +279,7 @@ class KolmogorovResult:
         return "\n".join(lines)
 
 
-def kolmogorov_check(T: ArrayLike, atol: float = 1e-10) -> KolmogorovResult:
+def kolmogorov_check(T: ArrayLike, atol: float | None = None) -> KolmogorovResult:
     """Kolmogorov's criterion for reversibility, checked on a cycle basis.
 
     A chain is reversible (detailed balance) if and only if, for every cycle, the product
@@ -286,12 +293,24 @@ def kolmogorov_check(T: ArrayLike, atol: float = 1e-10) -> KolmogorovResult:
     spanning tree (:func:`fundamental_cycles`). If the affinity of every basis cycle
     vanishes, so does that of every cycle.
 
+    **The tolerance rule** (the same in :func:`nelc_edu.markov.is_reversible`): a chain is
+    declared reversible when no transition is one-way and the log-ratio of forward to
+    backward probability, *per transition*, is at most ``atol`` in absolute value. Here
+    that is each basis cycle's affinity divided by its length, ``|A_c| / len(c) <= atol``.
+    A log-ratio does not depend on how much probability flows, so chains with tiny fluxes
+    are judged like any other. ``is_reversible`` bounds the log-ratio of each pair's fluxes
+    ``log(pi_i T_ij / (pi_j T_ji))``; a cycle's affinity is the sum of those of its
+    transitions, so a chain that passes ``is_reversible`` passes this test too (the two
+    can differ only on chains whose imbalance is within a factor of a cycle's length of
+    ``atol``).
+
     Parameters
     ----------
     T : array_like, shape (n, n)
         Row-stochastic transition matrix.
-    atol : float, optional
-        Tolerance on ``|log(forward / backward)|`` for each basis cycle.
+    atol : float or None, optional
+        Tolerance on ``|log(forward / backward)| / len(cycle)`` for each basis cycle; None
+        means 1e-10 (1e-5 for a float32 ``T``), as in ``is_reversible``.
 
     Returns
     -------
@@ -307,19 +326,19 @@ def kolmogorov_check(T: ArrayLike, atol: float = 1e-10) -> KolmogorovResult:
     >>> res.reversible, res.affinities.round(6)
     (False, array([1.]))
     """
+    atol = _reversibility_atol(atol, T)
     T = check_stochastic_matrix(T)
-    if not atol >= 0:
-        raise ValueError(f"atol must be >= 0; got {atol!r}.")
     cycles, _ = _fundamental_basis(T)
     logT = _log_T(T)
     logs = [_cycle_logs(logT, c) for c in cycles]
     fwd = np.array([f for f, _ in logs], dtype=np.float64)
     bwd = np.array([b for _, b in logs], dtype=np.float64)
     aff = np.array([_affinity(f, b) for f, b in logs], dtype=np.float64)
+    lengths = np.array([len(c) for c in cycles], dtype=np.float64)
     off = ~np.eye(T.shape[0], dtype=bool)
     rows, cols = np.nonzero((T > 0) & (T.T == 0) & off)
     one_way = list(zip(rows.tolist(), cols.tolist(), strict=True))
-    ok = not one_way and bool(np.all(np.abs(aff) <= atol))
+    ok = not one_way and bool(np.all(np.abs(aff) <= atol * lengths))
     return KolmogorovResult(
         cycles=cycles,
         forward=np.exp(fwd),
@@ -331,7 +350,7 @@ def kolmogorov_check(T: ArrayLike, atol: float = 1e-10) -> KolmogorovResult:
     )
 
 
-def is_reversible_kolmogorov(T: ArrayLike, atol: float = 1e-10) -> bool:
+def is_reversible_kolmogorov(T: ArrayLike, atol: float | None = None) -> bool:
     """``kolmogorov_check(T, atol).reversible``.
 
     Examples
@@ -466,7 +485,8 @@ def net_current_graph(
     Each pair carries at most one edge, in the direction of its net current. Edge attribute
     ``"current"`` holds ``J[i, j]``; node attribute ``"pi"`` holds ``pi_i``. Set
     ``threshold`` to a noise floor (e.g. the spread of currents estimated from samples) to
-    keep only currents you trust.
+    keep only currents you trust. It must be a finite number ``>= 0`` (currents are
+    antisymmetric: a negative threshold would keep both directions of a pair).
 
     Examples
     --------
@@ -477,13 +497,9 @@ def net_current_graph(
     """
     import networkx as nx
 
+    threshold = check_tolerance(threshold, "threshold", 0.0)
     T = check_stochastic_matrix(T)
     pi = _pi_or_compute(T, pi)
-    if not threshold >= 0:
-        raise ValueError(
-            f"threshold must be >= 0 (currents are antisymmetric, a negative threshold would "
-            f"keep both directions of a pair); got {threshold!r}."
-        )
     F = pi[:, None] * T
     J = F - F.T
     G = nx.DiGraph()
@@ -547,3 +563,92 @@ def dominant_cycle(
             return cycle[k:] + cycle[:k], float(c)
         H.add_edge(u, v)
     return None
+
+
+# ----------------------------------------------------------------------------------------
+# Trajectories around a cycle
+# ----------------------------------------------------------------------------------------
+
+class CycleWalk(NamedTuple):
+    """A chain segment that follows a latent cycle (from :func:`find_cycle_walk`).
+
+    Attributes
+    ----------
+    chain : int
+        Which chain (column of the latent trajectory).
+    start : int
+        Index of the first latent state of the segment in the trajectory.
+    states : list of int
+        Latent states ``z_start, z_start+1, ...``; each step goes to the next state of the
+        cycle.
+    laps : float
+        Number of times the segment goes around the cycle (transitions / cycle length).
+    """
+
+    chain: int
+    start: int
+    states: list
+    laps: float
+
+
+def find_cycle_walk(z, cycle: Sequence[int], *, max_states: int | None = None) -> CycleWalk:
+    """The longest chain segment whose every step moves to the next state of ``cycle``.
+
+    Parameters
+    ----------
+    z : array of int, shape (n_steps, n_chains)
+        Latent trajectory (e.g. ``model.sample(...).z``).
+    cycle : sequence of int
+        ``cycle[0] -> cycle[1] -> ... -> cycle[0]`` (e.g. from
+        :func:`nelc_edu.markov.dominant_cycle`).
+    max_states : int, optional
+        Cut the segment to at most this many states (default: two laps plus one state).
+
+    Returns
+    -------
+    CycleWalk
+        The longest such segment (first found among equals); ``laps`` may be below 1 if no
+        chain completed a lap.
+
+    Raises
+    ------
+    ValueError
+        If the cycle has fewer than 2 distinct states or no step of any chain follows it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.array([[3, 0], [1, 1], [2, 2], [1, 0], [1, 1]])
+    >>> find_cycle_walk(z, [0, 1, 2])
+    CycleWalk(chain=1, start=0, states=[0, 1, 2, 0, 1], laps=1.3333333333333333)
+    """
+    z = np.asarray(z)
+    if z.ndim == 1:
+        z = z[:, None]
+    if z.ndim != 2 or z.dtype.kind not in "iu":
+        raise ValueError(f"z must be an integer array (n_steps, n_chains); got shape "
+                         f"{z.shape}, dtype {z.dtype}.")
+    cyc = [int(s) for s in cycle]
+    if len(set(cyc)) != len(cyc) or len(cyc) < 2:
+        raise ValueError(f"cycle must list at least 2 distinct states; got {cyc}.")
+    L = len(cyc)
+    if max_states is None:
+        max_states = 2 * L + 1
+    nxt = np.full(max(int(z.max()), max(cyc)) + 1, -1, dtype=np.int64)
+    for k, s in enumerate(cyc):
+        nxt[s] = cyc[(k + 1) % L]
+    follows = nxt[z[:-1]] == z[1:]  # (n_steps - 1, n_chains): step t -> t+1 follows
+    best = (0, 0, 0)  # (length in steps, chain, start)
+    for c in range(z.shape[1]):
+        run = 0
+        for t, ok in enumerate(follows[:, c]):
+            run = run + 1 if ok else 0
+            if run > best[0]:
+                best = (run, c, t - run + 1)
+    n_trans, c, start = best
+    if n_trans == 0:
+        raise ValueError(f"no step of any chain follows the cycle {cyc}: run more chains or "
+                         "steps, or check the cycle.")
+    n_trans = min(n_trans, max_states - 1)
+    states = [int(s) for s in z[start:start + n_trans + 1, c]]
+    return CycleWalk(chain=int(c), start=int(start), states=states, laps=n_trans / L)

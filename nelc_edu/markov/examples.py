@@ -7,6 +7,7 @@ All random constructors are deterministic given ``seed`` (an int, ``None`` or a
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -59,11 +60,10 @@ def driven_ring(n: int, affinity: float, p_stay: float = 0.0) -> np.ndarray:
     True
     """
     n = check_positive_int(n, "n", minimum=3)
-    try:
-        affinity = float(affinity)
-        p_stay = float(p_stay)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"affinity and p_stay must be numbers ({exc}).") from exc
+    for name, value in (("affinity", affinity), ("p_stay", p_stay)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{name} must be a real number; got {value!r}.")
+    affinity, p_stay = float(affinity), float(p_stay)
     if math.isnan(affinity):
         raise ValueError("affinity is nan; pass a real number (or +-math.inf).")
     if not 0.0 <= p_stay < 1.0:
@@ -90,10 +90,15 @@ def driven_ring(n: int, affinity: float, p_stay: float = 0.0) -> np.ndarray:
     return T
 
 
+def _check_density(density) -> float:
+    real = isinstance(density, numbers.Real) and not isinstance(density, (bool, np.bool_))
+    if not real or not 0.0 <= density <= 1.0:
+        raise ValueError(f"density must be a number in [0, 1]; got {density!r}.")
+    return float(density)
+
+
 def _random_support(n: int, density: float, rng: np.random.Generator) -> np.ndarray:
     """Symmetric boolean adjacency: a random Hamiltonian ring plus random extra pairs."""
-    if not 0.0 <= density <= 1.0:
-        raise ValueError(f"density must be in [0, 1]; got {density!r}.")
     S = np.zeros((n, n), dtype=bool)
     perm = rng.permutation(n)
     S[perm, np.roll(perm, -1)] = True
@@ -133,7 +138,7 @@ def random_reversible_chain(
     """
     n = check_positive_int(n, "n", minimum=2)
     rng = as_generator(seed)
-    S = _random_support(n, float(density), rng)
+    S = _random_support(n, _check_density(density), rng)
     W = np.triu(rng.exponential(1.0, (n, n)) * S, k=1)
     W = W + W.T + np.diag(rng.exponential(1.0, n))
     return W / W.sum(axis=1, keepdims=True)
@@ -168,6 +173,6 @@ def random_nonreversible_chain(
     """
     n = check_positive_int(n, "n", minimum=3)
     rng = as_generator(seed)
-    S = _random_support(n, float(density), rng)
+    S = _random_support(n, _check_density(density), rng)
     W = rng.exponential(1.0, (n, n)) * S + np.diag(rng.exponential(1.0, n))
     return W / W.sum(axis=1, keepdims=True)

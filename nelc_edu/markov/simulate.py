@@ -18,8 +18,14 @@ from numpy.typing import ArrayLike
 
 from .. import _backend
 from .._rng import kernel_seed, stream_keys, uniforms
-from .._validation import check_positive_int, check_stochastic_matrix
-from .core import _entropy_production_from_flux, _gth, _require_irreducible
+from .._validation import (
+    check_positive_int,
+    check_state,
+    check_state_list,
+    check_stochastic_matrix,
+    is_int,
+)
+from .core import _entropy_production_from_flux, _stationary
 
 __all__ = [
     "simulate",
@@ -48,23 +54,23 @@ def _cumulative_rows(T: np.ndarray) -> np.ndarray:
 def _initial_states(T: np.ndarray, x0, keys: np.ndarray) -> np.ndarray:
     n, n_chains = T.shape[0], keys.shape[0]
     if x0 is None:
-        _require_irreducible(T, "simulate(x0=None) starts from pi: pass x0 instead.")
-        pi = _gth(T)
+        pi = _stationary(T, "simulate(x0=None) starts from pi: pass x0 instead.")
         u = uniforms(keys, np.zeros(1, dtype=np.uint64))[:, 0]
         cum = _cumulative_rows(pi[None, :])[0]
         return (cum[None, :] <= u[:, None]).sum(axis=1).astype(np.int64)
-    arr = np.asarray(x0)
-    if arr.dtype.kind not in "iu" or arr.ndim > 1:
+    if isinstance(x0, np.ndarray) and x0.ndim == 0 and x0.dtype.kind in "iu":
+        x0 = x0.item()
+    if is_int(x0):
+        return np.full(n_chains, check_state(x0, n, "x0"), dtype=np.int64)
+    if not isinstance(x0, (list, tuple, range, np.ndarray)):
         raise ValueError(
             f"x0 must be None (start from pi), an integer state or {n_chains} integer states; "
             f"got {x0!r}."
         )
-    arr = np.broadcast_to(arr.astype(np.int64), (n_chains,)) if arr.ndim == 0 else arr
-    if arr.shape != (n_chains,):
-        raise ValueError(f"x0 has {arr.shape[0]} entries but n_chains = {n_chains}.")
-    if np.any((arr < 0) | (arr >= n)):
-        raise ValueError(f"x0 must contain states in 0..{n - 1}; got {arr.tolist()}.")
-    return np.ascontiguousarray(arr, dtype=np.int64)
+    states = check_state_list(x0, n, "x0")
+    if len(states) != n_chains:
+        raise ValueError(f"x0 has {len(states)} entries but n_chains = {n_chains}.")
+    return np.array(states, dtype=np.int64)
 
 
 def _simulate_numpy(cum: np.ndarray, x0: np.ndarray, keys: np.ndarray, n_steps: int):
@@ -170,7 +176,14 @@ def simulate_reference(
 
 def _check_trajectory(traj, n_states) -> tuple[np.ndarray, int]:
     n = check_positive_int(n_states, "n_states")
+    if isinstance(traj, (list, tuple)) and any(isinstance(x, (bool, np.bool_)) for x in traj):
+        raise ValueError("traj holds True/False; pass integer states (e.g. simulate's output).")
     arr = np.asarray(traj)
+    if arr.size == 0:
+        raise ValueError(
+            f"traj is empty (shape {arr.shape}); pass a trajectory of at least 2 states (one "
+            "transition), e.g. the output of simulate(T, n_steps)."
+        )
     if arr.dtype.kind not in "iu":
         raise ValueError(
             f"traj must hold integer states; got dtype {arr.dtype} (use the output of simulate)."
@@ -181,7 +194,7 @@ def _check_trajectory(traj, n_states) -> tuple[np.ndarray, int]:
         raise ValueError(
             f"traj must have shape (n_steps + 1,) or (n_steps + 1, n_chains); got {arr.shape}."
         )
-    if arr.shape[0] < 2 or arr.shape[1] < 1:
+    if arr.shape[0] < 2:
         raise ValueError(f"traj needs at least one transition; got shape {np.shape(traj)}.")
     if np.any((arr < 0) | (arr >= n)):
         raise ValueError(f"traj contains states outside 0..{n - 1} (n_states = {n}).")

@@ -38,7 +38,14 @@ from typing import NamedTuple
 import numpy as np
 
 from .._rng import as_generator, kernel_seed
-from .._validation import as_float_array, check_binary_data, check_n_latent, check_positive_int
+from .._validation import (
+    as_param_array,
+    check_binary_data,
+    check_n_latent,
+    check_param_values,
+    check_positive_int,
+    check_state_list,
+)
 from . import exact as _exact
 from .estimators import DEFAULT_N_SAMPLES, component_samples, entropy_production_from_log_T
 from .exact import N_MAX_EXACT, logsumexp
@@ -67,21 +74,21 @@ class ChainSample(NamedTuple):
 
 def _check_params(W, c, U, b) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Validate encoder (W, c) and decoder (U, b); return float64 C-contiguous copies."""
-    W = as_float_array(W, "W (encoder weights, shape (K, N))", ndim=2)
+    W = as_param_array(W, "W (encoder weights, shape (K, N))", ndim=2)
     K = check_n_latent(W.shape[0])
     N = W.shape[1]
     if N < 1:
         raise ValueError(f"W has shape {W.shape}: the model needs at least one visible unit.")
-    c = as_float_array(c, "c (encoder bias, shape (K,))", ndim=1)
+    c = as_param_array(c, "c (encoder bias, shape (K,))", ndim=1)
     if c.shape != (K,):
         raise ValueError(f"c must have shape (K,) = ({K},) to match W {W.shape}; got {c.shape}.")
-    U = as_float_array(U, "U (decoder weights, shape (N, K))", ndim=2)
+    U = as_param_array(U, "U (decoder weights, shape (N, K))", ndim=2)
     if U.shape != (N, K):
         hint = " (it looks transposed: pass U.T)" if U.shape == (K, N) else ""
         raise ValueError(
             f"U must have shape (N, K) = ({N}, {K}) to match W {W.shape}; got {U.shape}{hint}."
         )
-    b = as_float_array(b, "b (visible bias, shape (N,))", ndim=1)
+    b = as_param_array(b, "b (visible bias, shape (N,))", ndim=1)
     if b.shape != (N,):
         raise ValueError(f"b must have shape (N,) = ({N},) to match W {W.shape}; got {b.shape}.")
     return tuple(np.array(a, dtype=np.float64, order="C", copy=True) for a in (W, c, U, b))
@@ -145,8 +152,14 @@ class LatentChainModel:
         return f"{type(self).__name__}(K={self.K}, N={self.N})"
 
     # ------------------------------------------------------------------ conditionals
+    def _check_live_params(self) -> None:
+        """Refuse parameters made NaN, infinite or huge since construction (in place)."""
+        for name, arr in self.params().items():
+            check_param_values(arr, name)
+
     def decoder_logits(self) -> np.ndarray:
         """``U + b[:, None]``, shape (N, K): the logit of ``p(x_i = 1 | z)``."""
+        self._check_live_params()
         return self.U + self._b[:, None]
 
     def decoder_probs(self) -> np.ndarray:
@@ -188,6 +201,7 @@ class LatentChainModel:
         True
         """
         X = self._check_X(X)
+        self._check_live_params()
         return _exact.log_softmax_rows(X.astype(np.float64) @ self._W.T + self._c[None, :])
 
     # ------------------------------------------------------------------ estimators
@@ -234,13 +248,11 @@ class LatentChainModel:
         try:
             return markov.stationary_distribution(T)
         except ValueError as exc:
-            msg = str(exc)
-            extra = "" if "reducible" in msg.lower() else " (the latent chain is reducible)"
             raise ValueError(
                 f"The latent chain of this {type(self).__name__} (T computed with "
-                f"method={method!r}) has no unique stationary distribution{extra}: {msg} "
-                "Some latent states cannot reach each other in floating point: the weights "
-                "are so large that transition probabilities underflow to 0."
+                f"method={method!r}) has no unique stationary distribution in float64: {exc} "
+                "The weights are so large that some latent transition probabilities "
+                "underflow (to 0, or below float64's range)."
             ) from exc
 
     def _chain(self, method, n_samples, seed):
@@ -261,7 +273,8 @@ class LatentChainModel:
         ----------
         method : {"exact", "mc", None}
             ``"exact"`` enumerates the 2^N visible states (refused above N = 20); ``"mc"``
-            averages ``q(.|x)`` over ``n_samples`` draws ``x ~ p(.|z)`` per row (unbiased);
+            averages ``q(.|x)`` over ``n_samples`` draws from every component, pooled with
+            balance-heuristic weights (consistent, self-normalised rows);
             None picks ``"exact"`` when N <= 20.
         n_samples : int
             Samples per latent state (``"mc"`` only).
@@ -348,7 +361,7 @@ class LatentChainModel:
         Examples
         --------
         >>> from nelc_edu.models import TwoMatrixModel
-        >>> model = TwoMatrixModel.random(3, 6, scale=3.0, seed=3)
+        >>> model = TwoMatrixModel.random(4, 8, scale=2.0, seed=3)
         >>> est = model.entropy_production_with_floor(n_samples=2000, seed=0)
         >>> bool(est.sigma > 5 * est.noise_floor)
         True
@@ -518,6 +531,8 @@ class LatentChainModel:
         if z0 is None:
             z0 = rng.integers(0, self.K, size=C)
         else:
+            if isinstance(z0, (list, tuple, range)):  # no floats or True/False inside
+                z0 = check_state_list(z0, self.K, "z0")
             z0 = np.asarray(z0)
             if z0.shape != (C,) or z0.dtype.kind not in "iu":
                 raise ValueError(

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from .._rng import as_generator, kernel_seed, stream_keys
-from .._validation import as_float_array, check_binary_data, check_positive_int
+from .._validation import as_param_array, check_binary_data, check_param_values, check_positive_int
 from .exact import N_MAX_EXACT, all_binary_states, binary_state_chunks, logsumexp, sigmoid, softplus
 
 __all__ = [
@@ -190,20 +190,20 @@ class BinaryRBM:
     """
 
     def __init__(self, W, c, b):
-        W = as_float_array(W, "W", ndim=2)
+        W = as_param_array(W, "W", ndim=2)
         M, N = W.shape
         if M < 1 or N < 1:
             raise ValueError(
                 f"W has shape {W.shape}; an RBM needs at least one hidden unit (M >= 1) and "
                 "one visible unit (N >= 1)."
             )
-        c = as_float_array(c, "c", ndim=1)
+        c = as_param_array(c, "c", ndim=1)
         if c.shape != (M,):
             raise ValueError(
                 f"c (hidden biases) must have shape ({M},) to match W of shape {W.shape}; "
                 f"got shape {c.shape}."
             )
-        b = as_float_array(b, "b", ndim=1)
+        b = as_param_array(b, "b", ndim=1)
         if b.shape != (N,):
             raise ValueError(
                 f"b (visible biases) must have shape ({N},) to match W of shape {W.shape}; "
@@ -325,14 +325,10 @@ class BinaryRBM:
         return f"BinaryRBM(M={self.M}, N={self.N})"
 
     def _checked_params(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The parameters, checked finite (they may have been edited in place)."""
+        """The parameters, checked finite and not huge (they may have been edited in place)."""
         W, c, b = self.W, self.c, self.b
         for name, arr in (("W", W), ("c", c), ("b", b)):
-            if not np.all(np.isfinite(arr)):
-                raise ValueError(
-                    f"the model's {name} contains NaN or infinite values; the parameters were "
-                    "corrupted (e.g. by a diverged training run)."
-                )
+            check_param_values(arr, name)
         return W, c, b
 
     # ------------------------------------------------------------------ conditionals
@@ -668,6 +664,7 @@ class BinaryRBM:
         """
         n_steps = check_positive_int(n_steps, "n_steps", minimum=0)
         impl = _rbm_module(backend)
+        self._checked_params()
         if isinstance(start, RBMChains):
             chains = self._check_chains(start)
         elif isinstance(start, (int, np.integer)) and not isinstance(start, bool):

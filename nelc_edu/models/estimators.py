@@ -199,9 +199,9 @@ class EntropyProductionEstimate(NamedTuple):
 
         Examples
         --------
-        >>> from nelc_edu.models import OneHotRBM
-        >>> rbm = OneHotRBM.random(4, 8, scale=1.0, seed=0)
-        >>> est = entropy_production_with_floor(rbm, n_samples=500, seed=0)
+        >>> from nelc_edu.models import TwoMatrixModel
+        >>> reversible = TwoMatrixModel.reversible_untied(6, 4, decoder_scale=2.0, seed=0)
+        >>> est = entropy_production_with_floor(reversible, n_samples=500, seed=0)
         >>> int(np.sum(np.abs(est.currents) > est.current_threshold()))  # reversible: none
         0
         """
@@ -262,10 +262,10 @@ def entropy_production_with_floor(
 
     Examples
     --------
-    >>> from nelc_edu.models import OneHotRBM, TwoMatrixModel
-    >>> rbm = OneHotRBM.random(4, 8, scale=1.0, seed=0)
-    >>> est = entropy_production_with_floor(rbm, n_samples=2000, seed=0)
-    >>> bool(est.sigma < 3 * est.noise_floor)   # the RBM is at zero, within noise
+    >>> from nelc_edu.models import TwoMatrixModel
+    >>> reversible = TwoMatrixModel.reversible_untied(6, 4, decoder_scale=2.0, seed=0)
+    >>> est = entropy_production_with_floor(reversible, n_samples=2000, seed=0)
+    >>> bool(0 < est.sigma < 3 * est.noise_floor)   # untied, reversible: zero within noise
     True
     >>> model = TwoMatrixModel.random(4, 8, scale=2.0, seed=3)
     >>> est = entropy_production_with_floor(model, n_samples=2000, seed=0)
@@ -295,7 +295,7 @@ def entropy_production_with_floor(
     )
     return EntropyProductionEstimate(
         sigma=float(sigma),
-        noise_floor=max(float(np.quantile(null_sigmas, FLOOR_QUANTILE)), rounding),
+        noise_floor=max(_upper_quantile(null_sigmas, FLOOR_QUANTILE), rounding),
         currents=F - F.T,
         current_se=current_se,
         T=T,
@@ -304,6 +304,11 @@ def entropy_production_with_floor(
         null_sigmas=null_sigmas,
         sigma_se=float(np.std(boot_sigmas[np.isfinite(boot_sigmas)], ddof=1)),
     )
+
+
+def _upper_quantile(values: np.ndarray, q: float) -> float:
+    """The ``q`` quantile without interpolation (an ``inf`` draw stays ``inf``, not NaN)."""
+    return float(np.quantile(values, q, method="higher"))
 
 
 def _normalise_rows(log_T: np.ndarray) -> np.ndarray:

@@ -149,6 +149,7 @@ class OneHotRBM(LatentChainModel):
     # ------------------------------------------------------------------ closed forms
     def log_latent_marginal(self) -> np.ndarray:
         """``log P(z)``, ``P(z) ∝ exp(c_z) prod_i (1 + exp(W[z, i] + b_i))`` (K,)."""
+        self._check_live_params()
         a = self._c + np.logaddexp(0.0, self._W + self._b[None, :]).sum(axis=1)
         return a - logsumexp(a)
 

@@ -288,8 +288,7 @@ def _stationary_and_fundamental(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         "the learning rate, use more chains, or check the weights for extreme values."
     )
     try:
-        pi = markov.stationary_distribution(T)
-        Z = markov.fundamental_matrix(T, pi)
+        pi, Z = markov.stationary_and_fundamental(T)
     except ValueError as exc:
         raise ValueError(
             "the latent transition matrix estimated by the persistent chains has no unique, "

@@ -15,7 +15,7 @@ import numpy as np
 
 from .style import IMAGE_CMAP
 
-__all__ = ["image_grid", "image_strip", "infer_image_shape"]
+__all__ = ["image_grid", "image_strip"]
 
 _KNOWN_SHAPES = {64: (8, 8), 784: (28, 28), 9: (3, 3), 16: (4, 4), 36: (6, 6)}
 _GUTTER = "#c8c8c8"

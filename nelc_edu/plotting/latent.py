@@ -1,79 +1,58 @@
-"""Figures (and the small computations behind them) for the latent-chain notebooks 05 and 06.
+"""Figures of the latent-chain notebooks 05 (untying the decoder) and 06 (the gradient).
 
-Notebook 05 (*breaking detailed balance*) unties the decoder of a one-hot RBM:
+Notebook 05 (*breaking detailed balance*): the models and the sweep are computed by
+:mod:`nelc_edu.untying`; here :func:`draw_latent_graph` draws a latent chain with
+decoder-mean images as nodes, :func:`plot_untying_curves` the latent and path entropy
+production along the sweep, :func:`draw_untying` both in one figure (the callback of
+:func:`nelc_edu.widgets.untying_explorer`), and :func:`plot_latent_vs_path` the log-sum
+inequality ``path >= latent``.
 
-* :func:`prototype_model` builds a small, exactly enumerable model whose components are the
-  four 3x3 prototypes; ``a`` moves its decoder from tied (``U = W.T``, an RBM) to untied;
-* :func:`untying_sweep` computes latent and path entropy production along that path,
-  :func:`plot_untying_curves` draws them, :func:`draw_latent_graph` draws the latent chain
-  with decoder-mean images as nodes, and :func:`draw_untying` puts both in one figure
-  (the callback of :func:`nelc_edu.widgets.untying_explorer`);
-* :func:`random_entropy_productions` and :func:`plot_latent_vs_path` show the log-sum
-  inequality ``path >= latent`` over many random models.
-
-Notebook 06 (*the two-step gradient*):
-
-* :func:`finite_difference_gradient`, :func:`gradient_check`, :func:`fd_error_vs_eps`,
-  :func:`plot_gradient_check` and :func:`draw_gradient_check` (the callback of
-  :func:`nelc_edu.widgets.gradient_check_explorer`) compare the exact gradient with central
-  finite differences;
-* :func:`compare_gradient_estimators` and :func:`plot_estimator_comparison` compare the
-  exact, stratified Monte Carlo and persistent-chain (PCD) gradient estimates.
-
-Every quantity is exact (``method="exact"``, enumeration of the 2^N visible states) unless
-a function says otherwise, so the models must be small (N <= 20; the notebooks use N = 9).
-Reference: Baiesi & Rosso, arXiv:2512.11415 (2025).
+Notebook 06 (*the two-step gradient*): the checks are computed by
+:mod:`nelc_edu.finite_differences` and
+:func:`nelc_edu.gradient_fidelity.compare_gradient_estimators`; here
+:func:`plot_gradient_check`, :func:`draw_gradient_check` (the callback of
+:func:`nelc_edu.widgets.gradient_check_explorer`) and :func:`plot_estimator_comparison`
+draw them.
 
 Examples
 --------
 >>> import matplotlib
 >>> matplotlib.use("Agg")
->>> from nelc_edu.plotting.latent import prototype_model
->>> prototype_model(0.0).entropy_production() < 1e-12      # tied: an RBM
-True
->>> prototype_model(1.0, decoder="shifted").entropy_production() > 1.0
-True
+>>> from nelc_edu.untying import prototype_model
+>>> fig, ax = draw_latent_graph(prototype_model(1.0, decoder="shifted"))
+>>> sum(p.get_gid() == "nelc-current" for p in ax.patches)   # the clock and its chords
+6
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 
-from .style import BLUE, GREY, ORANGE, PALETTE, VERMILLION, add_caption
+from ..finite_differences import (
+    PARAM_NAMES,
+    GradientCheck,
+    fd_error_vs_eps,
+    flat_index,
+    gradient_check,
+)
+from ..gradient_fidelity import EstimatorComparison
+from ..untying import UntyingSweep, prototype_model, untying_sweep
+from .style import BLACK, BLUE, GREY, HIGHLIGHT, REDDISH_PURPLE, SKY_BLUE, add_caption
 
 __all__ = [
-    "PARAM_NAMES",
-    "prototype_model",
-    "interpolate_decoder",
-    "decoder_images",
-    "UntyingSweep",
-    "untying_sweep",
     "plot_untying_curves",
     "draw_latent_graph",
     "draw_untying",
-    "random_entropy_productions",
     "plot_latent_vs_path",
-    "finite_difference_gradient",
-    "GradientCheck",
-    "gradient_check",
-    "fd_error_vs_eps",
     "plot_gradient_check",
     "draw_gradient_check",
-    "EstimatorComparison",
-    "compare_gradient_estimators",
     "plot_estimator_comparison",
 ]
 
-#: The parameter arrays of a two-matrix model, in the order the figures use.
-PARAM_NAMES = ("W", "c", "U", "b")
-
 #: Values below this are rounding noise of a quantity that is exactly zero.
 _ZERO = 1e-12
-
-_DECODERS = ("random", "shifted")
 
 
 def _new_axes(ax, figsize):
@@ -94,164 +73,16 @@ def _clean(x: float) -> float:
 # notebook 05: untying the decoder
 # ======================================================================================
 
-def interpolate_decoder(model, U_target, a: float):
-    """The two-matrix model with decoder ``U = (1 - a) W.T + a U_target`` (encoder unchanged).
-
-    ``a = 0`` is the tied model (a one-hot RBM), ``a = 1`` has decoder ``U_target``.
-
-    Parameters
-    ----------
-    model : TwoMatrixModel or OneHotRBM
-        Provides the encoder ``W, c`` and the visible bias ``b``.
-    U_target : array (N, K)
-        The decoder reached at ``a = 1``.
-    a : float in [0, 1]
-
-    Returns
-    -------
-    TwoMatrixModel
-
-    Examples
-    --------
-    >>> from nelc_edu.models import OneHotRBM
-    >>> rbm = OneHotRBM.random(3, 4, scale=1.0, seed=0)
-    >>> interpolate_decoder(rbm, np.zeros((4, 3)), 0.0).is_tied
-    True
-    """
-    from ..models import TwoMatrixModel
-
-    a = float(a)
-    if not 0.0 <= a <= 1.0:
-        raise ValueError(f"a interpolates between tied (0) and untied (1); got a = {a}.")
-    W = np.asarray(model.W, dtype=np.float64)
-    U_target = np.asarray(U_target, dtype=np.float64)
-    if U_target.shape != W.T.shape:
-        raise ValueError(f"U_target must have shape (N, K) = {W.T.shape}; got {U_target.shape}.")
-    U = W.T.copy() if a == 0.0 else (1.0 - a) * W.T + a * U_target
-    return TwoMatrixModel(W, model.c, U, model.b)
-
-
-def _prototype_parts(beta: float, decoder: str, seed: int):
-    from ..datasets.toy import PROTOTYPES_3X3
-    from ..models import OneHotRBM
-
-    if decoder not in _DECODERS:
-        raise ValueError(f"decoder must be one of {_DECODERS}; got {decoder!r}.")
-    P = PROTOTYPES_3X3.astype(np.float64)
-    W = float(beta) * (2.0 * P - 1.0)
-    # c balances the Boltzmann marginal P(z) ∝ exp(c_z) prod_i (1 + exp(W_zi)): uniform
-    c = -np.logaddexp(0.0, W).sum(axis=1)
-    rbm = OneHotRBM(W, c - c.mean(), np.zeros(W.shape[1]))
-    if decoder == "shifted":
-        U_target = np.roll(W.T, -1, axis=1)  # column z draws prototype z + 1
-    else:
-        U_target = float(beta) * np.random.default_rng(seed).standard_normal(W.T.shape)
-    return rbm, U_target
-
-
-def prototype_model(
-    a: float = 0.0, *, decoder: str = "random", beta: float = 2.0, seed: int = 0
-):
-    """A 4-state, 9-pixel two-matrix model built on the 3x3 prototypes (plus, cross, ring, tee).
-
-    The encoder is ``W[z] = beta (2 p_z - 1)`` (``p_z`` the z-th prototype of
-    :data:`nelc_edu.datasets.toy.PROTOTYPES_3X3`), ``b = 0``, and
-    ``c_z = -sum_i log(1 + exp(W[z, i]))`` (up to a constant), which makes the tied model's
-    Boltzmann marginal ``P(z)`` uniform. At ``a = 0`` the decoder
-    is tied, ``U = W.T``: a one-hot RBM whose component ``z`` is a noisy copy of prototype ``z``.
-    The decoder then moves linearly to
-
-    * ``decoder="random"``: ``beta`` times a standard normal (N, K) matrix drawn from ``seed``;
-    * ``decoder="shifted"``: the tied decoder with its columns rotated, so that latent state
-      ``z`` draws prototype ``z + 1`` (mod 4) and the encoder recognises it as ``z + 1``: a
-      latent clock.
-
-    Examples
-    --------
-    >>> m = prototype_model(0.5, decoder="shifted")
-    >>> m.K, m.N, m.is_tied
-    (4, 9, False)
-    """
-    rbm, U_target = _prototype_parts(beta, decoder, seed)
-    return interpolate_decoder(rbm, U_target, a)
-
-
-def decoder_images(model, shape: tuple[int, int] = (3, 3)) -> np.ndarray:
+def _decoder_images(model, shape: tuple[int, int] = (3, 3)) -> np.ndarray:
     """Decoder means ``p(x_i = 1 | z)`` as K images of ``shape`` (K, h, w).
 
     Examples
     --------
-    >>> decoder_images(prototype_model()).shape
+    >>> _decoder_images(prototype_model()).shape
     (4, 3, 3)
     """
     P = model.decoder_probs()
     return P.reshape((P.shape[0], *shape))
-
-
-class UntyingSweep(NamedTuple):
-    """Exact latent quantities along ``U = (1 - a) W.T + a U_target``.
-
-    Attributes
-    ----------
-    a : numpy.ndarray
-        The interpolation parameters.
-    sigma : numpy.ndarray
-        Latent (coarse-grained) entropy production per step, nats.
-    path : numpy.ndarray
-        Path entropy production of the triples ``(z, x, z')``, nats.
-    mean_self : numpy.ndarray
-        Mean self-transition ``mean(diag T)``.
-    max_current : numpy.ndarray
-        Largest net current ``max J_ij``.
-    """
-
-    a: np.ndarray
-    sigma: np.ndarray
-    path: np.ndarray
-    mean_self: np.ndarray
-    max_current: np.ndarray
-
-
-def untying_sweep(
-    a_values: Sequence[float] | None = None,
-    *,
-    decoder: str = "random",
-    beta: float = 2.0,
-    seed: int = 0,
-) -> UntyingSweep:
-    """Latent and path entropy production of :func:`prototype_model` for each ``a`` (exact).
-
-    Parameters
-    ----------
-    a_values : sequence of float in [0, 1], optional
-        Default: 21 values ``0, 0.05, ..., 1``.
-    decoder, beta, seed
-        As in :func:`prototype_model`.
-
-    Returns
-    -------
-    UntyingSweep
-
-    Examples
-    --------
-    >>> s = untying_sweep([0.0, 0.5, 1.0])
-    >>> bool(s.sigma[0] < 1e-12), bool(np.all(s.path >= s.sigma - 1e-12))
-    (True, True)
-    """
-    from .. import markov
-
-    a_values = np.linspace(0.0, 1.0, 21) if a_values is None else np.asarray(a_values, float)
-    rbm, U_target = _prototype_parts(beta, decoder, seed)
-    rows = []
-    for a in a_values:
-        m = interpolate_decoder(rbm, U_target, a)
-        T = m.latent_transition_matrix("exact")
-        pi = markov.stationary_distribution(T)
-        J = markov.probability_currents(T, pi)
-        rows.append((m.entropy_production("exact"), m.path_entropy_production("exact"),
-                     float(np.mean(np.diag(T))), float(J.max())))
-    sig, path, selft, jmax = (np.array(col) for col in zip(*rows, strict=True))
-    return UntyingSweep(a_values, sig, path, selft, jmax)
 
 
 def plot_untying_curves(sweep: UntyingSweep, *, ax=None, a_marker: float | None = None,
@@ -277,6 +108,7 @@ def plot_untying_curves(sweep: UntyingSweep, *, ax=None, a_marker: float | None 
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
+    >>> from nelc_edu.untying import untying_sweep
     >>> fig, ax = plot_untying_curves(untying_sweep([0.0, 0.5, 1.0]), a_marker=0.5)
     >>> len(ax.lines) >= 2
     True
@@ -284,7 +116,8 @@ def plot_untying_curves(sweep: UntyingSweep, *, ax=None, a_marker: float | None 
     fig, ax = _new_axes(ax, figsize)
     a = np.asarray(sweep.a)
     for values, label, color, marker in (
-        (sweep.path, "path  $\\sigma_{\\mathrm{path}}$  (triples $z, x, z'$)", ORANGE, "s"),
+        (sweep.path, "path  $\\sigma_{\\mathrm{path}}$  (triples $z, x, z'$)", REDDISH_PURPLE,
+         "s"),
         (sweep.sigma, "latent  $\\sigma$  (pairs $z, z'$)", BLUE, "o"),
     ):
         ok = np.asarray(values) > _ZERO
@@ -294,7 +127,7 @@ def plot_untying_curves(sweep: UntyingSweep, *, ax=None, a_marker: float | None 
     ax.set_xlabel("untying $a$   ($U = (1-a)\\,W^{\\top} + a\\,U_{\\mathrm{target}}$)")
     ax.set_ylabel("entropy production per step (nats)")
     if a_marker is not None:
-        ax.axvline(a_marker, color=GREY, ls="--", lw=1.5, zorder=0)
+        ax.axvline(a_marker, color=HIGHLIGHT, lw=2.0, zorder=0)
     zeros = a[(np.asarray(sweep.sigma) <= _ZERO)]
     if zeros.size:
         ax.text(0.05, 0.97, "a = 0: tied (an RBM), both are 0", transform=ax.transAxes,
@@ -334,6 +167,7 @@ def draw_latent_graph(model, *, ax=None, image_shape: tuple[int, int] | None = (
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
+    >>> from nelc_edu.untying import prototype_model
     >>> fig, ax = draw_latent_graph(prototype_model(1.0, decoder="shifted"))
     >>> sum(p.get_gid() == "nelc-current" for p in ax.patches) >= 4
     True
@@ -345,7 +179,7 @@ def draw_latent_graph(model, *, ax=None, image_shape: tuple[int, int] | None = (
     pi = markov.stationary_distribution(T)
     found = markov.dominant_cycle(T, pi, threshold=_ZERO)
     cycle = found[0] if found is not None else None
-    images = None if image_shape is None else decoder_images(model, image_shape)
+    images = None if image_shape is None else _decoder_images(model, image_shape)
     if caption is True and images is not None:
         J = markov.probability_currents(T, pi)
         caption = ("Node z shows its decoder mean p(x_i = 1 | z) (black = 1), size ∝ π_z; "
@@ -416,36 +250,6 @@ def draw_untying(fig, a: float, *, decoder: str = "random", beta: float = 2.0, s
     return "\n".join(lines)
 
 
-def random_entropy_productions(
-    n_models: int = 60, *, K: int = 3, N: int = 6,
-    scales: Sequence[float] = (0.3, 0.6, 1.0, 1.5, 2.5), seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Latent and path entropy production of random untied models (exact).
-
-    Model ``m`` is ``TwoMatrixModel.random(K, N, scale=scales[m % len(scales)])`` with
-    seed ``seed + m``.
-
-    Returns
-    -------
-    latent, path : numpy.ndarray
-        Each of shape (n_models,).
-
-    Examples
-    --------
-    >>> lat, path = random_entropy_productions(5)
-    >>> bool(np.all(path >= lat))
-    True
-    """
-    from ..models import TwoMatrixModel
-
-    lat, path = [], []
-    for m in range(int(n_models)):
-        model = TwoMatrixModel.random(K, N, scale=scales[m % len(scales)], seed=seed + m)
-        lat.append(model.entropy_production("exact"))
-        path.append(model.path_entropy_production("exact"))
-    return np.array(lat), np.array(path)
-
-
 def plot_latent_vs_path(latent, path, *, ax=None, highlight: tuple[float, float] | None = None,
                         figsize: tuple[float, float] = (6.0, 5.2)):
     """Scatter of path against latent entropy production (log-log) with the line ``path = latent``.
@@ -486,7 +290,7 @@ def plot_latent_vs_path(latent, path, *, ax=None, highlight: tuple[float, float]
     ax.scatter(latent[ok], path[ok], s=30, color=BLUE, alpha=0.8, edgecolors="white",
                linewidths=0.5, label=f"{int(ok.sum())} random untied models", zorder=3)
     if highlight is not None:
-        ax.scatter([highlight[0]], [highlight[1]], s=140, marker="*", color=VERMILLION,
+        ax.scatter([highlight[0]], [highlight[1]], s=160, marker="*", color=HIGHLIGHT,
                    zorder=4, label="prototype model (random decoder, a = 1)")
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -506,122 +310,6 @@ def plot_latent_vs_path(latent, path, *, ax=None, highlight: tuple[float, float]
 # ======================================================================================
 # notebook 06: the gradient, finite differences, estimators
 # ======================================================================================
-
-def _flat_index(shape: tuple[int, ...], index) -> tuple[int, ...]:
-    if isinstance(index, (int, np.integer)):
-        size = int(np.prod(shape))
-        if not 0 <= int(index) < size:
-            raise ValueError(f"flat index {index} out of range for shape {shape}.")
-        return tuple(int(i) for i in np.unravel_index(int(index), shape))
-    return tuple(int(i) for i in index)
-
-
-def finite_difference_gradient(model, X, name: str, index=None, *, eps: float = 1e-5):
-    """Central finite difference of the exact log-likelihood w.r.t. parameter ``name``.
-
-    ``(L(theta + eps) - L(theta - eps)) / (2 eps)`` with ``L = model.log_likelihood(X,
-    method="exact")``; the error is ``O(eps^2)`` (truncation) plus about
-    ``1e-16 |L| / eps`` (rounding). The model is left unchanged (a copy is perturbed).
-
-    Parameters
-    ----------
-    model : TwoMatrixModel (N <= 20)
-    X : array (n, N) of 0/1
-    name : {"W", "c", "U", "b"}
-    index : int, tuple of int or None
-        One entry (flat index or tuple); None computes every entry.
-    eps : float
-
-    Returns
-    -------
-    float or numpy.ndarray
-        A float for one entry, else an array shaped like the parameter.
-
-    Examples
-    --------
-    >>> from nelc_edu.models import TwoMatrixModel
-    >>> model = TwoMatrixModel.random(3, 4, scale=1.0, seed=0)
-    >>> X = np.eye(4, dtype=np.uint8)
-    >>> fd = finite_difference_gradient(model, X, "c", 1)
-    >>> bool(abs(fd - model.gradient(X, method="exact")["c"][1]) < 1e-8)
-    True
-    """
-    params = model.params()
-    if name not in params:
-        raise ValueError(f"name must be one of {sorted(params)}; got {name!r}.")
-    work = model.copy()
-    theta = work.params()[name]
-    X = np.asarray(X)
-
-    def one(idx):
-        old = theta[idx]
-        theta[idx] = old + eps
-        up = work.log_likelihood(X, method="exact")
-        theta[idx] = old - eps
-        down = work.log_likelihood(X, method="exact")
-        theta[idx] = old
-        return (up - down) / (2.0 * eps)
-
-    if index is not None:
-        return float(one(_flat_index(theta.shape, index)))
-    out = np.empty(theta.shape)
-    for idx in np.ndindex(theta.shape):
-        out[idx] = one(idx)
-    return out
-
-
-class GradientCheck(NamedTuple):
-    """Exact gradient and its central finite-difference counterpart, per parameter array.
-
-    Attributes
-    ----------
-    exact, fd : dict of numpy.ndarray
-        ``{"W", "c", "U", "b"}`` from ``model.gradient(X, method="exact")`` and from
-        :func:`finite_difference_gradient`.
-    rel_error : float
-        ``||exact - fd|| / ||exact||`` over all entries together.
-    """
-
-    exact: dict[str, np.ndarray]
-    fd: dict[str, np.ndarray]
-    rel_error: float
-
-
-def gradient_check(model, X, *, eps: float = 1e-5) -> GradientCheck:
-    """Compare every entry of the exact gradient with a central finite difference.
-
-    Examples
-    --------
-    >>> from nelc_edu.models import TwoMatrixModel
-    >>> model = TwoMatrixModel.random(3, 4, scale=1.0, seed=0)
-    >>> check = gradient_check(model, np.eye(4, dtype=np.uint8))
-    >>> check.rel_error < 1e-6
-    True
-    """
-    exact = model.gradient(X, method="exact")
-    fd = {k: finite_difference_gradient(model, X, k, eps=eps) for k in exact}
-    e = np.concatenate([exact[k].ravel() for k in exact])
-    f = np.concatenate([fd[k].ravel() for k in exact])
-    return GradientCheck(exact, fd, float(np.linalg.norm(e - f) / np.linalg.norm(e)))
-
-
-def fd_error_vs_eps(model, X, name: str, index, eps_values: Sequence[float]) -> np.ndarray:
-    """Relative error ``|fd(eps) - exact| / |exact|`` of one gradient entry for each ``eps``.
-
-    Examples
-    --------
-    >>> from nelc_edu.models import TwoMatrixModel
-    >>> model = TwoMatrixModel.random(3, 4, scale=1.0, seed=0)
-    >>> err = fd_error_vs_eps(model, np.eye(4, dtype=np.uint8), "W", 0, [1e-1, 1e-5])
-    >>> bool(err[1] < err[0])
-    True
-    """
-    g = model.gradient(X, method="exact")[name]
-    exact = float(g[_flat_index(g.shape, index)])
-    fds = np.array([finite_difference_gradient(model, X, name, index, eps=e)
-                    for e in eps_values])
-    return np.abs(fds - exact) / max(abs(exact), 1e-300)
-
 
 _MARKERS = {"W": "o", "c": "s", "U": "^", "b": "D"}
 _LABELS = {"W": "encoder $W$", "c": "encoder bias $c$", "U": "decoder $U$",
@@ -648,6 +336,7 @@ def plot_gradient_check(check: GradientCheck, *, ax=None, highlight=None,
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
+    >>> from nelc_edu.finite_differences import gradient_check
     >>> from nelc_edu.models import TwoMatrixModel
     >>> m = TwoMatrixModel.random(3, 4, scale=1.0, seed=0)
     >>> fig, ax = plot_gradient_check(gradient_check(m, np.eye(4, dtype=np.uint8)))
@@ -657,15 +346,17 @@ def plot_gradient_check(check: GradientCheck, *, ax=None, highlight=None,
     lim = 1.1 * float(np.abs(allv).max() or 1.0)
     ax.plot([-lim, lim], [-lim, lim], color=GREY, lw=1.2, ls="--", zorder=0,
             label="finite difference = exact")
-    for color, k in zip(PALETTE, PARAM_NAMES, strict=False):
+    colours = {"W": BLUE, "c": REDDISH_PURPLE, "U": SKY_BLUE, "b": BLACK}  # never orange
+    for k in PARAM_NAMES:
+        color = colours[k]
         ax.scatter(check.exact[k].ravel(), check.fd[k].ravel(), marker=_MARKERS[k], s=36,
                    color=color, alpha=0.85, label=f"{_LABELS[k]} ({check.exact[k].size})",
                    edgecolors="white", linewidths=0.4)
     if highlight is not None:
         name, index = highlight
-        idx = _flat_index(check.exact[name].shape, index)
+        idx = flat_index(check.exact[name].shape, index)
         ax.scatter([check.exact[name][idx]], [check.fd[name][idx]], s=260, facecolors="none",
-                   edgecolors=VERMILLION, linewidths=2.5, zorder=5, label="chosen entry")
+                   edgecolors=HIGHLIGHT, linewidths=2.5, zorder=5, label="chosen entry")
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
@@ -726,7 +417,7 @@ def draw_gradient_check(fig, *, name: str = "W", index: int = 0, seed: int = 0,
         check = gradient_check(model, X, eps=eps)
     size = check.exact[name].size
     index = int(index) % size
-    idx = _flat_index(check.exact[name].shape, index)
+    idx = flat_index(check.exact[name].shape, index)
     exact, fd = float(check.exact[name][idx]), float(check.fd[name][idx])
     rel = abs(fd - exact) / max(abs(exact), 1e-300)
     if eps_values is None:
@@ -742,116 +433,22 @@ def draw_gradient_check(fig, *, name: str = "W", index: int = 0, seed: int = 0,
     k = int(np.argmin(shown))
     e0, r0 = eps_values[k], shown[k]
     big, small = eps_values >= e0, eps_values <= e0
-    ax_e.loglog(eps_values[big], r0 * (eps_values[big] / e0) ** 2, ls="--", color=ORANGE,
+    ax_e.loglog(eps_values[big], r0 * (eps_values[big] / e0) ** 2, ls="--", color=BLACK,
                 label="truncation $\\propto \\varepsilon^2$")
-    ax_e.loglog(eps_values[small], r0 * (e0 / eps_values[small]), ls=":", color=VERMILLION,
+    ax_e.loglog(eps_values[small], r0 * (e0 / eps_values[small]), ls=":", color=BLACK,
                 label="rounding $\\propto 1/\\varepsilon$")
-    ax_e.axvline(eps, color=GREY, ls="--", lw=1.2)
+    ax_e.axvline(eps, color=HIGHLIGHT, lw=2.0, zorder=0)
     ax_e.set_xlabel("step $\\varepsilon$ of the finite difference")
     ax_e.set_ylabel("relative error of the chosen entry")
     ax_e.set_title(f"{name}{list(idx)}: error vs step")
     ax_e.legend(loc="upper center", fontsize=10)
     add_caption(fig, "Left: each dot is one parameter entry; all lie on the diagonal. "
                      "Right: a finite difference is exact only in a window of step sizes; "
-                     "the dashed grey line marks the chosen step.")
+                     "the orange line marks the chosen step.")
     return (f"model seed {seed}, entry {name}{list(idx)}:  exact = {exact:+.10f}   "
             f"finite difference (eps = {eps:.0e}) = {fd:+.10f}   relative error = {rel:.1e}\n"
             f"all {sum(v.size for v in check.exact.values())} entries: relative error "
             f"{check.rel_error:.1e}")
-
-
-class EstimatorComparison(NamedTuple):
-    """Gradient estimates of one model from three estimators (flattened W, c, U, b).
-
-    Attributes
-    ----------
-    exact : numpy.ndarray
-        The exact gradient (P,).
-    mc_sizes : numpy.ndarray
-        Samples per latent state ``S`` of the stratified Monte Carlo runs.
-    mc : numpy.ndarray
-        (len(mc_sizes), n_repeats, P) Monte Carlo estimates.
-    pcd_sizes : numpy.ndarray
-        Numbers of persistent chains ``C``.
-    pcd : numpy.ndarray
-        (len(pcd_sizes), n_repeats, P) persistent-chain estimates.
-    K : int
-        Number of latent states (MC draws ``K * S`` visible samples per estimate).
-    slices : dict
-        Where each parameter array sits in the flat vector.
-    shapes : dict
-        Shape of each parameter array.
-    """
-
-    exact: np.ndarray
-    mc_sizes: np.ndarray
-    mc: np.ndarray
-    pcd_sizes: np.ndarray
-    pcd: np.ndarray
-    K: int
-    slices: dict[str, slice]
-    shapes: dict[str, tuple[int, ...]]
-
-
-def _flatten(g: dict[str, np.ndarray]) -> np.ndarray:
-    return np.concatenate([np.asarray(g[k]).ravel() for k in PARAM_NAMES])
-
-
-def compare_gradient_estimators(
-    model, X, *, n_samples: Sequence[int] = (10, 30, 100, 300, 1000),
-    n_chains: Sequence[int] = (30, 100, 300, 1000, 3000), n_repeats: int = 10,
-    burn_in: int = 30, seed: int = 0,
-) -> EstimatorComparison:
-    """Exact, stratified Monte Carlo and persistent-chain estimates of the gradient.
-
-    * Monte Carlo: ``model.gradient(X, method="mc", n_samples=S, seed=...)`` (``K S``
-      visible samples per estimate), ``n_repeats`` independent seeds per ``S``;
-    * persistent chains: ``n_repeats`` independent sets of ``C`` chains, each run
-      ``burn_in`` steps at the fixed parameters, then one ``model.pcd_gradient(X, chains)``
-      (its ``T`` is the running average of the last ~10 steps).
-
-    The whole of ``X`` is the batch, so the data term is the same for every estimator and
-    all the differences come from the stationary (two-step) term.
-
-    Returns
-    -------
-    EstimatorComparison
-
-    Examples
-    --------
-    >>> from nelc_edu.models import TwoMatrixModel
-    >>> m = TwoMatrixModel.random(3, 5, scale=1.0, seed=0)
-    >>> X = np.eye(5, dtype=np.uint8)
-    >>> cmp = compare_gradient_estimators(m, X, n_samples=[10], n_chains=[20], n_repeats=2)
-    >>> cmp.mc.shape, cmp.pcd.shape
-    ((1, 2, 38), (1, 2, 38))
-    """
-    X = np.asarray(X)
-    exact_g = model.gradient(X, method="exact")
-    exact = _flatten(exact_g)
-    shapes = {k: tuple(np.shape(exact_g[k])) for k in PARAM_NAMES}
-    slices, start = {}, 0
-    for k in PARAM_NAMES:
-        size = int(np.prod(shapes[k]))
-        slices[k] = slice(start, start + size)
-        start += size
-    R = int(n_repeats)
-    rng = np.random.default_rng(seed)
-    mc = np.array([[_flatten(model.gradient(X, method="mc", n_samples=int(S),
-                                            seed=int(rng.integers(2**62))))
-                    for _ in range(R)] for S in n_samples])
-    P = model.decoder_probs()
-    pcd = []
-    for C in n_chains:
-        row = []
-        for _ in range(R):
-            chains = model.init_chains(int(C), seed=int(rng.integers(2**62)))
-            for _ in range(int(burn_in)):
-                chains.advance(P, model.W, model.c)
-            row.append(_flatten(model.pcd_gradient(X, chains)))
-        pcd.append(row)
-    return EstimatorComparison(exact, np.asarray(n_samples), mc, np.asarray(n_chains),
-                               np.array(pcd), model.K, slices, shapes)
 
 
 def _rel_errors(est: np.ndarray, exact: np.ndarray) -> np.ndarray:
@@ -883,6 +480,7 @@ def plot_estimator_comparison(cmp: EstimatorComparison, *, entry: tuple[str, int
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
+    >>> from nelc_edu.gradient_fidelity import compare_gradient_estimators
     >>> from nelc_edu.models import TwoMatrixModel
     >>> m = TwoMatrixModel.random(3, 5, scale=1.0, seed=0)
     >>> cmp = compare_gradient_estimators(m, np.eye(5, dtype=np.uint8), n_samples=[10, 100],
@@ -898,7 +496,7 @@ def plot_estimator_comparison(cmp: EstimatorComparison, *, entry: tuple[str, int
     ax_e, ax_s = fig.subplots(1, 2)
     series = (
         ("stratified Monte Carlo", cmp.K * cmp.mc_sizes, cmp.mc, BLUE, "o"),
-        ("persistent chains (PCD)", cmp.pcd_sizes, cmp.pcd, ORANGE, "s"),
+        ("persistent chains (PCD)", cmp.pcd_sizes, cmp.pcd, REDDISH_PURPLE, "s"),
     )
     for label, xs, est, color, marker in series:
         err = _rel_errors(est, cmp.exact)
@@ -928,7 +526,7 @@ def plot_estimator_comparison(cmp: EstimatorComparison, *, entry: tuple[str, int
         entry = ("W", int(np.argmax(np.abs(w))))
     name, index = entry
     pos = cmp.slices[name].start + int(index)
-    idx = _flat_index(cmp.shapes[name], index)
+    idx = flat_index(cmp.shapes[name], index)
     for label, xs, est, color, marker in series:
         vals = est[:, :, pos]
         R = vals.shape[1]

@@ -1,5 +1,9 @@
 """Figures for the binary RBM (notebook 03): Gibbs marginals, detailed balance, training curves.
 
+:func:`draw_training_comparison` trains a toy RBM three ways
+(:func:`nelc_edu.models.binary_rbm.compare_training_methods`) and draws the curves: the
+figure of :func:`nelc_edu.widgets.rbm_training_widget`.
+
 Every function returns the matplotlib figure (and axes); none calls ``plt.show()``.
 
 Examples
@@ -28,6 +32,7 @@ __all__ = [
     "plot_rbm_training_curves",
     "plot_rbm_filters",
     "plot_binary_images",
+    "draw_training_comparison",
 ]
 
 def _palette() -> Sequence[str]:
@@ -218,15 +223,13 @@ def plot_rbm_training_curves(
     >>> fig, ax = plot_rbm_training_curves({"exact": h}, reference=-2.6)
     """
     plt = _plt()
-    pal = _palette()
     if ax is None:
         fig, ax = plt.subplots(figsize=(9.5, 4.8), layout="constrained")
     else:
         fig = ax.figure
-    styles = ["-", "--", "-.", ":"]
-    for j, (label, hist) in enumerate(histories.items()):
-        ax.plot(hist.steps, hist.get(key), styles[j % 4], color=pal[j % len(pal)], lw=2.2,
-                label=label)
+    for (label, hist), (color, ls) in zip(histories.items(), _method_styles(list(histories)),
+                                          strict=True):
+        ax.plot(hist.steps, hist.get(key), ls, color=color, lw=2.2, label=label)
     if reference is not None:
         ax.axhline(reference, color="0.35", lw=1.2, ls=":", label=reference_label)
     ax.set_xlabel("parameter updates")
@@ -238,11 +241,34 @@ def plot_rbm_training_curves(
     return fig, ax
 
 
+def _method_styles(labels: Sequence[str]) -> list[tuple[str, str]]:
+    """(colour, line style) per training method, in the colours of the model kinds.
+
+    The exact gradient has the colour of the exact-gradient RBM (bluish green, dashed), the
+    first PCD run that of the PCD-trained RBM (blue); CD-k and any other run take the other
+    colours in turn (never orange: the highlight colour).
+    """
+    from .style import BLACK, KIND_STYLES, REDDISH_PURPLE, SKY_BLUE
+
+    others = iter([(REDDISH_PURPLE, "-."), (BLACK, ":"), (SKY_BLUE, "-."), (BLACK, "-.")] * 4)
+    out, used = [], set()
+    for label in labels:
+        low = label.lower()
+        kind = "rbm_exact" if low.startswith("exact") else "rbm" if "pcd" in low else None
+        if kind is not None and kind not in used:
+            used.add(kind)
+            out.append((KIND_STYLES[kind]["color"], KIND_STYLES[kind]["ls"]))
+        else:
+            out.append(next(others))
+    return out
+
+
 def plot_rbm_filters(rbm, shape: tuple[int, int], *, max_units: int = 16, axes=None):
     """Each hidden unit's couplings ``W[k]`` drawn as an image of the visible layer.
 
-    Purple (``W > 0``): the unit and the pixel tend to be on together; orange (``W < 0``):
-    one on pushes the other off. One colour scale for all units.
+    Purple (``W > 0``): the unit and the pixel tend to be on together; green (``W < 0``):
+    one on pushes the other off. One colour scale for all units (the course's map for signed
+    quantities, as for the currents ``J``).
 
     Examples
     --------
@@ -268,7 +294,7 @@ def plot_rbm_filters(rbm, shape: tuple[int, int], *, max_units: int = 16, axes=N
         im = axes[k].imshow(rbm.W[k].reshape(shape), cmap=DIVERGING_CMAP, vmin=-vmax, vmax=vmax)
         _frame(axes[k])
         axes[k].set_title(f"h{k + 1}", fontsize=10)
-    fig.colorbar(im, ax=list(axes), fraction=0.02, pad=0.02)
+    fig.colorbar(im, ax=list(axes), fraction=0.02, pad=0.02, label="$W_{ki}$")
     return fig, axes
 
 
@@ -298,3 +324,61 @@ def plot_binary_images(X, shape: tuple[int, int], *, n_cols: int = 14, title: st
     if title:
         fig.suptitle(title)
     return fig, axes
+
+
+def draw_training_comparison(
+    X=None,
+    *,
+    k: int = 1,
+    learning_rate: float = 0.05,
+    M: int = 8,
+    n_updates: int = 600,
+    n_chains: int = 100,
+    batch_size: int = 16,
+    seed: int = 0,
+    ax=None,
+):
+    """Train one toy RBM three ways (exact gradient, CD-k, PCD-k) and plot the curves.
+
+    Parameters
+    ----------
+    X : array of 0/1, optional
+        Training data; default: the 14 bars-and-stripes patterns on a 3x3 grid.
+    k : int
+        Gibbs steps per update for CD-k and PCD-k.
+    learning_rate : float
+        RMSprop step size, the same for the three runs.
+    M, n_updates, n_chains, batch_size, seed
+        Model size and training budget (as in :func:`nelc_edu.training.train`).
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure if omitted).
+
+    Returns
+    -------
+    fig, ax
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig, ax = draw_training_comparison(k=2, n_updates=20)
+    >>> len(ax.lines)   # three runs and the reference line
+    4
+    """
+    from ..datasets import bars_and_stripes
+    from ..models.binary_rbm import compare_training_methods
+
+    if X is None:
+        X = bars_and_stripes(3)
+    X = np.asarray(X)
+    runs = compare_training_methods(
+        X, M=M, methods=("exact", ("cd", k), ("pcd", k)), n_updates=n_updates,
+        learning_rate=learning_rate, batch_size=batch_size, n_chains=n_chains,
+        n_checkpoints=30, seed=seed,
+    )
+    n_distinct = np.unique(X, axis=0).shape[0]
+    best = -np.log(n_distinct) if n_distinct == X.shape[0] else None
+    return plot_rbm_training_curves(
+        runs, reference=best, ax=ax, reference_label=f"best possible ($-\\log {n_distinct}$)",
+        title=f"M = {M} hidden units, RMSprop learning rate {learning_rate:.3g}, k = {k}",
+    )

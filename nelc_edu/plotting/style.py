@@ -1,14 +1,25 @@
 """Colours, colour maps and the projector-friendly matplotlib style of the course.
 
 Every colour comes from the Okabe-Ito palette (Okabe & Ito, 2008), which stays
-distinguishable under the common forms of colour blindness. Continuous quantities use
-colour maps that are perceptually uniform and colour-blind safe:
+distinguishable under the common forms of colour blindness. Each colour that carries a
+meaning carries one meaning in every figure of the course:
+
+- one colour per **model kind** (:data:`KIND_STYLES`): the two-matrix model vermillion, the
+  PCD-trained one-hot RBM blue, the exact-gradient one-hot RBM (the control) bluish green,
+  dashed;
+- **orange** (:data:`HIGHLIGHT`) marks what a figure points at: the dominant cycle of a
+  chain graph, the value a slider has chosen;
+- **grey** is context: allowed transitions, guide lines, noise-floor bands.
+
+Continuous quantities use colour maps that are perceptually ordered and colour-blind safe:
 
 - ``SEQUENTIAL_CMAP`` (``"cividis"``) for probabilities (transition matrices);
-- ``DIVERGING_CMAP`` (``"PuOr"``, ColorBrewer's colour-blind-safe diverging map) for
-  signed quantities such as the antisymmetric current matrix ``J``;
-- :func:`current_cmap` for arrow colours in chain graphs (a dark-ended slice of viridis,
-  visible on white even for small currents).
+- ``DIVERGING_CMAP`` (``"PRGn_r"``, ColorBrewer's colour-blind-safe purple-green map) for
+  signed quantities: purple positive, green negative, white 0 (the current matrix ``J``,
+  weights);
+- :func:`current_cmap` for the arrows of chain graphs: the purple half of the same map,
+  without its white end (so a small current stays visible), so that a current has the same
+  hue in a matrix and in a graph.
 
 :func:`use_style` sets font sizes that stay readable on a projector. It changes
 ``matplotlib.rcParams`` for the whole session (call it once in a notebook's setup cell).
@@ -30,25 +41,15 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "BLACK",
-    "ORANGE",
-    "SKY_BLUE",
-    "BLUISH_GREEN",
-    "YELLOW",
-    "BLUE",
-    "VERMILLION",
-    "REDDISH_PURPLE",
-    "GREY",
-    "OKABE_ITO",
-    "PALETTE",
-    "SEQUENTIAL_CMAP",
-    "DIVERGING_CMAP",
-    "IMAGE_CMAP",
-    "STYLE",
     "use_style",
     "style_context",
-    "current_cmap",
     "add_caption",
+    "KIND_STYLES",
+    "kind_style",
+    "HIGHLIGHT",
+    "OKABE_ITO",
+    "PALETTE",
+    "DIVERGING_CMAP",
 ]
 
 # Okabe-Ito, in the authors' order.
@@ -75,20 +76,45 @@ OKABE_ITO: dict[str, str] = {
     "reddish_purple": REDDISH_PURPLE,
 }
 
-#: Colour cycle for lines: strong colours first, yellow (poor on white) and black last.
+#: What a figure points at (the dominant cycle, the chosen value): orange, and nothing else is.
+HIGHLIGHT = ORANGE
+
+#: One style per model kind, in every figure of the course (curves, points, bars, labels).
+KIND_STYLES: dict[str, dict[str, Any]] = {
+    "two_matrix": {"color": VERMILLION, "ls": "-", "label": "two-matrix (PCD)"},
+    "rbm": {"color": BLUE, "ls": "-", "label": "one-hot RBM (PCD)"},
+    "rbm_exact": {"color": BLUISH_GREEN, "ls": "--", "label": "one-hot RBM (exact gradient)"},
+}
+
+
+def kind_style(kind: str) -> dict[str, Any]:
+    """The style of a model kind (:data:`KIND_STYLES`); black and solid for any other label.
+
+    Examples
+    --------
+    >>> kind_style("two_matrix")["color"] == VERMILLION
+    True
+    >>> kind_style("my run")
+    {'color': '#000000', 'ls': '-', 'label': 'my run'}
+    """
+    return dict(KIND_STYLES.get(kind, {"color": BLACK, "ls": "-", "label": str(kind)}))
+
+
+#: Colour cycle for lines: strong colours first, yellow (poor on white) last. Orange is
+#: left out (the highlight colour), and vermillion, too close to it, comes late.
 PALETTE: list[str] = [
     BLUE,
-    ORANGE,
-    BLUISH_GREEN,
-    VERMILLION,
     REDDISH_PURPLE,
+    BLUISH_GREEN,
     SKY_BLUE,
     BLACK,
+    VERMILLION,
     YELLOW,
 ]
 
 SEQUENTIAL_CMAP = "cividis"
-DIVERGING_CMAP = "PuOr"
+#: Signed quantities (currents J, weights): purple positive, green negative.
+DIVERGING_CMAP = "PRGn_r"
 #: Binary images: black ink (1) on white paper (0).
 IMAGE_CMAP = "gray_r"
 
@@ -132,7 +158,7 @@ def use_style() -> None:
     >>> matplotlib.use("Agg")
     >>> use_style()
     >>> matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][:2]
-    ['#0072B2', '#E69F00']
+    ['#0072B2', '#CC79A7']
     """
     import matplotlib as mpl
     from cycler import cycler
@@ -161,10 +187,11 @@ def style_context():
 
 
 def current_cmap():
-    """Colour map for net currents: light green (small) to dark purple (large).
+    """Colour map for net currents in chain graphs: light to dark purple.
 
-    The reversed viridis without its pale-yellow end, so even the smallest current
-    drawn stays visible on a white background. Darker and thicker means more current.
+    The positive (purple) half of :data:`DIVERGING_CMAP`, the map of the current matrix,
+    without its near-white end, so that even the smallest current drawn stays visible on a
+    white background. Darker (and thicker) means more current.
 
     Examples
     --------
@@ -178,8 +205,8 @@ def current_cmap():
     import numpy as np
     from matplotlib.colors import ListedColormap
 
-    base = mpl.colormaps["viridis_r"]
-    return ListedColormap(base(np.linspace(0.2, 1.0, 256)), name="nelc_current")
+    base = mpl.colormaps[DIVERGING_CMAP]
+    return ListedColormap(base(np.linspace(0.64, 1.0, 256)), name="nelc_current")
 
 
 def add_caption(fig, text: str, *, fontsize: float = 11.0) -> None:

@@ -4,7 +4,12 @@ Every function takes **records**: the dicts of :func:`nelc_edu.sweeps.load_resul
 per run) or of the shipped results (:func:`nelc_edu.sweeps.load_shipped_results`), which
 share one schema: ``record["settings"]`` (kind, K, seed, ...), ``record["final"]`` (final
 diagnostics) and ``record["history"]`` (``steps`` and per-checkpoint ``records``).
-Colours are those of every course figure (:data:`~nelc_edu.plotting.training.KIND_STYLES`).
+Colours are those of every course figure (:data:`~nelc_edu.plotting.style.KIND_STYLES`).
+
+Runs whose settings differ in anything but the model kind and the seed (two budgets, two
+learning rates, several tie penalties in one results directory) are never pooled: each
+setting gets its own marker shape, and whatever is averaged (box plots, class histograms,
+median curves) is averaged per kind *and* setting (:func:`varying_settings`).
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .style import GREY, add_caption
-from .training import KIND_STYLES
+from .._json import number as _num
+from ..sweeps import group_settings, varying_settings
+from .style import GREY, add_caption, kind_style
 
 __all__ = [
     "plot_ll_vs_entropy_production",
@@ -35,14 +41,10 @@ _MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 _KIND_ORDER = ("two_matrix", "rbm", "rbm_exact")
 
 
-def _f(v) -> float:
-    if v is None:
-        return math.nan
-    return float(v)  # also parses "inf"
 
 
 def _final(rec, key) -> float:
-    return _f(rec["final"].get(key))
+    return _num(rec["final"].get(key))
 
 
 def _kinds(records) -> list[str]:
@@ -51,17 +53,74 @@ def _kinds(records) -> list[str]:
 
 
 def _style(kind):
-    return KIND_STYLES.get(kind, dict(color="k", ls="-", label=str(kind)))
+    return kind_style(kind)
 
 
-def _variants(records) -> list[tuple]:
-    """Distinct (K, learning rate) settings in the records (one marker each)."""
-    return sorted({(r["settings"]["K"], r["settings"]["learning_rate"]) for r in records})
+#: The files :func:`save_sweep_figures` writes (``nelc-edu figures``): name -> content.
+SWEEP_FIGURES = {
+    "ll_vs_entropy_production": "log-likelihood vs latent entropy production",
+    "self_transition_vs_ll": "mean self-transition vs log-likelihood",
+    "class_kl": "class-histogram KL per model kind",
+    "class_histograms": "class histograms of chain samples per model kind",
+    "training_curves": "training curves",
+}
+
+_SETTING_NAMES = {"K": "K", "learning_rate": "lr", "n_updates": "updates",
+                  "tie_penalty": "λ", "stationary_term": "stationary term"}
+
+
+def _settings(rec) -> dict:
+    return group_settings(rec["settings"])
+
+
+def _order(v) -> tuple:
+    """Sort key for setting values of any type (numbers first, in order)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return (0, v, "")
+    return (1, 0, str(v))
+
+
+class _Variants:
+    """The distinct settings among the runs (one marker each; kinds are colours)."""
+
+    def __init__(self, records):
+        self.keys = varying_settings(records)
+        self.values = sorted({self.of(r) for r in records},
+                             key=lambda v: tuple(_order(x) for x in v))
+
+    def of(self, rec) -> tuple:
+        s = _settings(rec)
+        return tuple(s.get(k) for k in self.keys)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def marker(self, rec) -> str:
+        return _MARKERS[self.values.index(self.of(rec)) % len(_MARKERS)]
+
+    def label(self, value: tuple) -> str:
+        return ", ".join(f"{_SETTING_NAMES.get(k, k)} = {v:g}" if isinstance(v, float)
+                         else f"{_SETTING_NAMES.get(k, k)} = {v}"
+                         for k, v in zip(self.keys, value, strict=True))
+
+    def groups(self, records, kinds) -> list[tuple[str, tuple, list]]:
+        """``(kind, setting, records)`` for every combination present, kind-major."""
+        out = []
+        for kind in kinds:
+            recs = [r for r in records if r["settings"]["kind"] == kind]
+            for value in self.values:
+                sub = [r for r in recs if self.of(r) == value]
+                if sub:
+                    out.append((kind, value, sub))
+        return out
+
+
+def _variants(records) -> _Variants:
+    return _Variants(records)
 
 
 def _marker(rec, variants) -> str:
-    s = rec["settings"]
-    return _MARKERS[variants.index((s["K"], s["learning_rate"])) % len(_MARKERS)]
+    return variants.marker(rec)
 
 
 def _new_ax(ax, figsize):
@@ -87,8 +146,8 @@ def _legend(ax, records, variants, loc="best"):
                       label=_style(k)["label"]) for k in _kinds(records)]
     if len(variants) > 1:
         handles += [Line2D([], [], marker=_MARKERS[i % len(_MARKERS)], ls="", color=GREY,
-                           ms=8, label=f"K = {K}, lr = {lr:g}")
-                    for i, (K, lr) in enumerate(variants)]
+                           ms=8, label=variants.label(v))
+                    for i, v in enumerate(variants.values)]
     ax.legend(handles=handles, fontsize=10, loc=loc)
 
 
@@ -234,26 +293,30 @@ def plot_class_kl(records: Sequence[Mapping[str, Any]], *, ax=None, caption: boo
     """
     records = _check_records(records)
     new = ax is None
-    fig, ax = _new_ax(ax, (6.4, 4.8))
-    kinds = _kinds(records)
-    data = [np.array([_final(r, "class_kl") for r in records if r["settings"]["kind"] == k])
-            for k in kinds]
+    variants = _variants(records)
+    groups = variants.groups(records, _kinds(records))
+    fig, ax = _new_ax(ax, (6.4 if len(groups) <= 3 else 1.9 * len(groups) + 1, 4.8))
+    kinds = [k for k, _, _ in groups]
+    data = [np.array([_final(r, "class_kl") for r in recs]) for _, _, recs in groups]
     data = [d[np.isfinite(d)] for d in data]
     allv = np.concatenate(data) if data else np.array([])
     if log is None:
         pos = allv[allv > 0]
         log = bool(pos.size and pos.max() / pos.min() > 20)
-    bp = ax.boxplot(data, positions=range(len(kinds)), widths=0.5, patch_artist=True,
+    bp = ax.boxplot(data, positions=range(len(groups)), widths=0.5, patch_artist=True,
                     showfliers=False, medianprops=dict(color="k", lw=1.5))
     for patch, k in zip(bp["boxes"], kinds, strict=True):
         patch.set_facecolor(_style(k)["color"])
         patch.set_alpha(0.25)
     rng = np.random.default_rng(0)
-    for i, (k, d) in enumerate(zip(kinds, data, strict=True)):
+    for i, ((k, _, recs), d) in enumerate(zip(groups, data, strict=True)):
         ax.scatter(i + rng.uniform(-0.12, 0.12, d.size), d, s=36, color=_style(k)["color"],
-                   edgecolors="white", linewidths=0.6, zorder=3)
-    ax.set_xticks(range(len(kinds)),
-                  [_style(k)["label"].replace(" (", "\n(") for k in kinds])
+                   marker=variants.marker(recs[0]), edgecolors="white", linewidths=0.6,
+                   zorder=3)
+    labels = [_style(k)["label"].replace(" (", "\n(")
+              + (f"\n{variants.label(v)}" if len(variants) > 1 else "")
+              for k, v, _ in groups]
+    ax.set_xticks(range(len(groups)), labels)
     if log:
         ax.set_yscale("log")
     ax.set_ylabel("class-histogram KL(data ‖ model)")
@@ -266,7 +329,7 @@ def plot_class_kl(records: Sequence[Mapping[str, Any]], *, ax=None, caption: boo
 def _curve(rec, key) -> tuple[np.ndarray, np.ndarray]:
     h = rec["history"]
     steps = np.asarray(h["steps"], dtype=float)
-    y = np.array([_f(r.get(key)) for r in h["records"]], dtype=float)
+    y = np.array([_num(r.get(key)) for r in h["records"]], dtype=float)
     return steps, y
 
 
@@ -274,7 +337,7 @@ def plot_sweep_curves(records: Sequence[Mapping[str, Any]],
                       keys: Sequence[str] = ("log_likelihood", "entropy_production",
                                              "mean_self_transition"),
                       *, axes=None):
-    """Training curves of every run (thin) and the median per model kind (thick).
+    """Training curves of every run (thin) and the median per model kind and setting (thick).
 
     Examples
     --------
@@ -292,7 +355,7 @@ def plot_sweep_curves(records: Sequence[Mapping[str, Any]],
     3
     >>> plt.close(fig)
     """
-    from .training import _YLABELS
+    from .training import _YLABELS, legend_above, zoom_past_start
 
     records = _check_records(records)
     keys = list(keys)
@@ -303,9 +366,12 @@ def plot_sweep_curves(records: Sequence[Mapping[str, Any]],
                                  layout="constrained")
     axes = np.atleast_1d(axes)
     fig = axes[0].figure
-    for kind in _kinds(records):
+    variants = _variants(records)
+    for kind, value, recs in variants.groups(records, _kinds(records)):
         st = _style(kind)
-        recs = [r for r in records if r["settings"]["kind"] == kind]
+        label = st["label"] + (f", {variants.label(value)}" if len(variants) > 1 else "")
+        mark = dict(marker=variants.marker(recs[0]), markevery=0.2, ms=7) if len(
+            variants) > 1 else {}
         for ax, key in zip(axes, keys, strict=False):
             ys = []
             for rec in recs:
@@ -316,7 +382,7 @@ def plot_sweep_curves(records: Sequence[Mapping[str, Any]],
             if len(lengths) == 1:
                 x = ys[0][0]
                 med = np.nanmedian(np.vstack([y for _, y in ys]), axis=0)
-                ax.plot(x, med, color=st["color"], ls=st["ls"], lw=2.6, label=st["label"])
+                ax.plot(x, med, color=st["color"], ls=st["ls"], lw=2.6, label=label, **mark)
     from matplotlib.ticker import MaxNLocator
 
     for ax, key in zip(axes, keys, strict=False):
@@ -329,19 +395,16 @@ def plot_sweep_curves(records: Sequence[Mapping[str, Any]],
             ax.set_ylim(-0.02, 1.02)
         if key.startswith("log_likelihood"):
             # the first checkpoints (nearly untrained models) would squash the useful range
-            vals = np.concatenate([y[x >= 0.2 * x.max()] for x, y in
-                                   (_curve(r, key) for r in records) if x.size])
-            vals = vals[np.isfinite(vals)]
-            if vals.size:
-                lo, hi = vals.min(), vals.max()
-                pad = 0.08 * max(hi - lo, 0.5)
-                ax.set_ylim(lo - pad, hi + pad)
-    axes[0].legend(fontsize=10, loc="lower right")
+            curves = [(*_curve(r, key), _style(r["settings"]["kind"])["color"])
+                      for r in records]
+            x_max = max((x.max() for x, _, _ in curves if x.size), default=0.0)
+            zoom_past_start(ax, curves, after=0.2 * x_max)
+    legend_above(axes, ncols=min(3, len(variants.groups(records, _kinds(records)))))
     return fig, axes
 
 
 def plot_sweep_class_histograms(records: Sequence[Mapping[str, Any]], *, ax=None):
-    """Mean class histogram of chain samples per model kind (bars) beside the data's.
+    """Mean class histogram of chain samples per model kind and setting, beside the data's.
 
     Error bars: standard deviation over runs.
 
@@ -358,21 +421,27 @@ def plot_sweep_class_histograms(records: Sequence[Mapping[str, Any]], *, ax=None
     """
     records = _check_records(records)
     fig, ax = _new_ax(ax, (9.0, 4.2))
-    kinds = _kinds(records)
+    variants = _variants(records)
+    groups = variants.groups(records, _kinds(records))
     data = np.mean([np.asarray(r["final"]["data_class_hist"], float) for r in records], axis=0)
     n = data.size
-    width = 0.8 / (1 + len(kinds))
+    width = 0.8 / (1 + len(groups))
     x = np.arange(n)
     ax.bar(x - 0.4 + width / 2, data, width, color="k", alpha=0.75, label="data")
-    for i, kind in enumerate(kinds, start=1):
+    hatches = ["", "..", "xx", "--", "++", "oo", "**", "\\\\"]
+    for i, (kind, value, recs) in enumerate(groups, start=1):
         st = _style(kind)
-        H = np.array([r["final"]["model_class_hist"] for r in records
-                      if r["settings"]["kind"] == kind], dtype=float)
-        kl = np.array([_final(r, "class_kl") for r in records if r["settings"]["kind"] == kind])
+        H = np.array([r["final"]["model_class_hist"] for r in recs], dtype=float)
+        kl = np.array([_final(r, "class_kl") for r in recs])
+        if len(variants) > 1:
+            hatch = hatches[variants.values.index(value) % len(hatches)] or None
+            label = f"{st['label']}, {variants.label(value)} (mean KL {np.nanmean(kl):.3f})"
+        else:
+            hatch = "//" if kind == "rbm_exact" else None
+            label = f"{st['label']} (mean KL {np.nanmean(kl):.3f})"
         ax.bar(x - 0.4 + width / 2 + i * width, H.mean(axis=0), width,
                yerr=H.std(axis=0) if len(H) > 1 else None, color=st["color"],
-               error_kw=dict(lw=0.8, capsize=1.5), hatch="//" if kind == "rbm_exact" else None,
-               label=f"{st['label']} (mean KL {np.nanmean(kl):.3f})")
+               error_kw=dict(lw=0.8, capsize=1.5), hatch=hatch, label=label)
     ax.set_xticks(x, [str(i) for i in x])
     ax.set_xlabel("class (assigned by the labeller)")
     ax.set_ylabel("fraction of samples")
@@ -414,54 +483,54 @@ def plot_sweep_overview(records: Sequence[Mapping[str, Any]], *, fig=None):
 
 
 def _settings_caption(records) -> str:
+    """What the runs share, and what differs between them (never one run's budget for all)."""
     s = records[0]["settings"]
     n_seeds = len({r["settings"].get("seed") for r in records})
+    varying = varying_settings(records)
     budget = ""
-    if "n_updates" in s:
+    if "n_updates" in s and not {"n_updates", "batch_size", "n_chains"} & set(varying):
         budget = (f"{s['n_updates']} RMSprop updates, minibatch {s.get('batch_size')}, "
                   f"{s.get('n_chains')} persistent chains (PCD kinds). ")
-    return (f"{len(records)} runs ({n_seeds} seeds); {budget}"
+    differ = ""
+    if varying:
+        values = {k: sorted({_settings(r).get(k) for r in records}, key=_order)
+                  for k in varying}
+        differ = ("Settings differ between runs (marker shapes): "
+                  + "; ".join(f"{k} {', '.join(map(str, v))}" for k, v in values.items())
+                  + ". ")
+    return (f"{len(records)} runs ({n_seeds} seeds); {budget}{differ}"
             "Grey band: σ noise floor; dotted: 1/K.")
 
 
-def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16) -> str:
+def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16,
+             all_currents: bool = False) -> str:
     """One run from the shipped results: its latent graph and its samples, into ``fig``.
 
-    Left: :func:`~nelc_edu.plotting.graphs.draw_chain_graph` of the final latent ``T``
-    (decoder-mean images as nodes, net currents above the run's threshold -- and above
-    :data:`nelc_edu.sweeps.CYCLE_CURRENT_FLOOR` -- as arrows, the dominant cycle
-    highlighted). Right: decoder means and chain samples (random latent
-    starts, after burn-in). Needs a record with ``decoder_means`` (and optionally
-    ``samples``), as made by :func:`nelc_edu.sweeps.compact_results`.
+    Left: the latent graph of the final ``T`` (decoder-mean images as nodes, the strongest
+    net currents above the run's threshold -- three null standard errors of the noisiest
+    current -- as arrows, all of them with ``all_currents``, the dominant cycle in orange;
+    :func:`~nelc_edu.plotting.graphs.draw_trained_graph`). Right: decoder means and chain
+    samples (random latent starts, after burn-in). Needs a record with ``decoder_means``
+    (and optionally ``samples``), as made by :func:`nelc_edu.sweeps.compact_results`.
 
     Returns
     -------
     str
         A one-line text report of the run's numbers.
     """
-    from .graphs import draw_chain_graph
+    from .graphs import draw_trained_graph
     from .images import image_grid
 
     s, f = record["settings"], record["final"]
-    st = _style(s["kind"])
     gs = fig.add_gridspec(2, 2, width_ratios=[1.35, 1.0], height_ratios=[1.0, 1.2])
-    ax_g = fig.add_subplot(gs[:, 0])
-    T = np.asarray(f["T"], float)
     pi = np.asarray(f["pi"], float)
     means = np.asarray(record["decoder_means"], float)
-    sigma, floor = _final(record, "entropy_production"), _final(record, "ep_noise_floor")
-    from ..sweeps import CYCLE_CURRENT_FLOOR
-
-    threshold = max(_f(f.get("current_threshold")) if f.get("current_threshold") is not None
-                    else 0.0, CYCLE_CURRENT_FLOOR)
-    cyc = f.get("dominant_cycle")
-    if _f(f.get("dominant_cycle_current")) <= CYCLE_CURRENT_FLOOR or not sigma > 3 * floor:
-        cyc = None
-    draw_chain_graph(T, pi, ax=ax_g, node_images=means, threshold=threshold,
-                     highlight_cycle=cyc, caption=False, colorbar=False,
-                     title=f"{st['label']}, seed {s['seed']}")
-    ax_m = fig.add_subplot(gs[0, 1])
-    image_grid(means, ax=ax_m, ncols=min(5, len(means)),
+    cyc = f.get("dominant_cycle")  # among the currents above the run's threshold, or None
+    n_drawn, n_above = draw_trained_graph(
+        fig.add_subplot(gs[:, 0]), np.asarray(f["T"], float), pi, node_images=means,
+        threshold=_num(f.get("current_threshold")), cycle=cyc, all_currents=all_currents,
+        title=f"{_style(s['kind'])['label']}, seed {s['seed']}", caption=False)
+    image_grid(means, ax=fig.add_subplot(gs[0, 1]), ncols=min(5, len(means)),
                titles=[f"{p:.2f}" for p in pi], title="decoder means (label: π)")
     ax_s = fig.add_subplot(gs[1, 1])
     if record.get("samples") is not None:
@@ -469,57 +538,73 @@ def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16) -> str:
         image_grid(smp, ax=ax_s, ncols=min(8, len(smp)), title="chain samples")
     else:
         ax_s.set_axis_off()
+    return _run_report(record, cyc, n_drawn, n_above)
+
+
+def _run_report(record, cyc, n_drawn: int, n_above: int) -> str:
+    s = record["settings"]
     cyc_txt = (" -> ".join(map(str, [*cyc, cyc[0]])) if cyc else "none above the noise")
-    return (f"{st['label']}, K = {s['K']}, seed {s['seed']}: log-lik "
+    arrows = (f"; arrows: the {n_drawn} strongest of {n_above} net currents above the "
+              "threshold" if n_drawn < n_above else "")
+    return (f"{_style(s['kind'])['label']}, K = {s['K']}, seed {s['seed']}: log-lik "
             f"{_final(record, 'log_likelihood'):.2f} (held-out "
-            f"{_final(record, 'log_likelihood_heldout'):.2f}), σ = {sigma:.3g} "
-            f"(noise floor {floor:.1e}), mean diag T = "
+            f"{_final(record, 'log_likelihood_heldout'):.2f}), σ = "
+            f"{_final(record, 'entropy_production'):.3g} (noise floor "
+            f"{_final(record, 'ep_noise_floor'):.1e}), mean diag T = "
             f"{_final(record, 'mean_self_transition'):.3f} (1/K = {1 / s['K']:.2f}), class KL "
-            f"{_final(record, 'class_kl'):.3f}; dominant cycle: {cyc_txt}")
+            f"{_final(record, 'class_kl'):.3f}; dominant cycle: {cyc_txt}{arrows}")
 
 
 def save_sweep_figures(records: Sequence[Mapping[str, Any]], out_dir, *,
                        dpi: int = 120) -> list[Path]:
     """Write the sweep figures as PNG files into ``out_dir``; return their paths.
 
-    Files: ``ll_vs_entropy_production.png``, ``self_transition_vs_ll.png``,
-    ``class_kl.png``, ``class_histograms.png``, ``training_curves.png``.
+    Files: one per entry of :data:`SWEEP_FIGURES` (``ll_vs_entropy_production.png``,
+    ``self_transition_vs_ll.png``, ``class_kl.png``, ``class_histograms.png``,
+    ``training_curves.png``), each written through a temporary file and a rename.
     """
+    import io
+
     import matplotlib.pyplot as plt
 
+    from .._files import atomic_write_bytes
     from .style import style_context
 
     records = _check_records(records)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    makers = {
+        "ll_vs_entropy_production": lambda: plot_ll_vs_entropy_production(records)[0],
+        "self_transition_vs_ll": lambda: plot_self_transition_vs_ll(records)[0],
+        "class_kl": lambda: plot_class_kl(records)[0],
+        "class_histograms": lambda: _hist_with_caption(records),
+        "training_curves": lambda: _curves_with_caption(records),
+    }
     paths = []
     with style_context():
-        for name, maker in [
-            ("ll_vs_entropy_production", lambda: plot_ll_vs_entropy_production(records)[0]),
-            ("self_transition_vs_ll", lambda: plot_self_transition_vs_ll(records)[0]),
-            ("class_kl", lambda: plot_class_kl(records)[0]),
-            ("class_histograms", lambda: _hist_with_caption(records)),
-            ("training_curves", lambda: _curves_with_caption(records)),
-        ]:
-            fig = maker()
-            path = out / f"{name}.png"
-            fig.savefig(path, dpi=dpi)
+        for name in SWEEP_FIGURES:
+            fig = makers[name]()
+            buf = io.BytesIO()
+            fig.savefig(buf, dpi=dpi, format="png")
             plt.close(fig)
+            path = out / f"{name}.png"
+            atomic_write_bytes(path, buf.getvalue())
             paths.append(path)
     return paths
 
 
 def _curves_with_caption(records):
     fig, _ = plot_sweep_curves(records)
-    add_caption(fig, "Thin: each run; thick: median per model kind; dotted: 1/K. "
+    add_caption(fig, "Thin: each run; thick: median per model kind and setting; dotted: 1/K. "
                 + _settings_caption(records).split(" Grey band")[0])
     return fig
 
 
 def _hist_with_caption(records):
     fig, _ = plot_sweep_class_histograms(records)
-    add_caption(fig, "Bars: class frequencies of chain samples averaged over runs (error bars: "
-                     "standard deviation over runs); mean KL: the mean of the runs' KLs.")
+    add_caption(fig, "Bars: class frequencies of chain samples averaged over the runs of each "
+                     "kind and setting (error bars: standard deviation over runs); mean KL: "
+                     "the mean of the runs' KLs.")
     return fig
 
 

@@ -1,7 +1,8 @@
 """Training figures: diagnostics along training, and the equal-budget comparison.
 
-Colours are fixed per model kind everywhere in the course: two-matrix model = vermillion,
-PCD-trained one-hot RBM = blue, exact-gradient one-hot RBM (control) = grey, dashed.
+Colours are fixed per model kind everywhere in the course
+(:data:`nelc_edu.plotting.style.KIND_STYLES`): two-matrix model = vermillion, PCD-trained
+one-hot RBM = blue, exact-gradient one-hot RBM (control) = bluish green, dashed.
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from .style import BLUE, GREY, VERMILLION, add_caption
+from .style import add_caption, kind_style
 
 __all__ = [
-    "KIND_STYLES",
     "plot_training_curves",
     "plot_class_histograms",
     "plot_comparison",
 ]
 
-KIND_STYLES: dict[str, dict[str, Any]] = {
-    "two_matrix": dict(color=VERMILLION, ls="-", label="two-matrix (PCD)"),
-    "rbm": dict(color=BLUE, ls="-", label="one-hot RBM (PCD)"),
-    "rbm_exact": dict(color=GREY, ls="--", label="one-hot RBM (exact gradient)"),
-}
+_LEGEND_GID = "nelc-legend"
 
 _YLABELS = {
     "log_likelihood": "log-likelihood\n(nats / image, train)",
@@ -92,7 +88,7 @@ def plot_training_curves(
         fig = axes[0].figure
     for kind, obj in runs.items():
         h = _history_of(obj)
-        style = KIND_STYLES.get(kind, dict(color="k", ls="-", label=str(kind)))
+        style = kind_style(kind)
         steps = np.asarray(h.steps)
         stop = len(steps) if upto is None else int(upto) + 1
         for ax, key in zip(axes, keys, strict=False):
@@ -117,17 +113,77 @@ def plot_training_curves(
         if key == "entropy_production":
             ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
         if key.startswith("log_likelihood"):
-            # the first checkpoint (untrained model) would squash the interesting range
-            vals = [np.asarray(_history_of(o).get(key))[1:] for o in runs.values()
-                    if key in _history_of(o).keys() and len(_history_of(o).steps) > 1]
-            vals = np.concatenate(vals) if vals else np.array([])
-            vals = vals[np.isfinite(vals)]
-            if vals.size:
-                lo, hi = vals.min(), vals.max()
-                pad = 0.1 * max(hi - lo, 0.5)
-                ax.set_ylim(lo - pad, hi + pad)
-    axes[0].legend(fontsize=10, loc="lower right")
+            curves = [(np.asarray(_history_of(o).steps, float), _history_of(o).get(key),
+                       kind_style(k)["color"]) for k, o in runs.items()
+                      if key in _history_of(o).keys()]
+            zoom_past_start(ax, curves)
+    legend_above(axes, ncols=len(runs))
     return fig, axes
+
+
+def zoom_past_start(ax, curves, *, after: float | None = None) -> None:
+    """Zoom a log-likelihood axis on training, and mark where the clipped curves start.
+
+    The untrained model (the first checkpoint) is tens of nats below the trained ones and
+    would squash the part of the curves that tells the models apart. The y limits cover the
+    values after the first checkpoint (or, with ``after``, from that update on); a curve
+    whose start falls below the axis gets a triangle in its colour on the bottom edge, and
+    the axis says where training started.
+
+    Parameters
+    ----------
+    ax : Axes
+    curves : sequence of (x, y, colour)
+    after : float, optional
+        Zoom on the values at ``x >= after`` instead of those after the first checkpoint.
+    """
+    shown = [np.asarray(y, float)[(np.asarray(x) >= after) if after is not None
+                                  else slice(1, None)] for x, y, _ in curves]
+    vals = np.concatenate(shown) if shown else np.array([])
+    vals = vals[np.isfinite(vals)]
+    if not vals.size:
+        return
+    lo, hi = vals.min(), vals.max()
+    pad = 0.1 * max(hi - lo, 0.5)
+    ax.set_ylim(lo - pad, hi + pad)
+    starts = [(x[0], y[0], c) for x, y, c in curves
+              if len(y) and np.isfinite(y[0]) and y[0] < lo - pad]
+    if not starts:
+        return
+    import matplotlib.transforms as mtransforms
+
+    tr = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
+    for x0 in sorted({x0 for x0, _, _ in starts}):
+        ax.plot([x0], [0.0], marker="v", ms=9, color="#333333", transform=tr, clip_on=False,
+                zorder=5)
+    first = min(y0 for _, y0, _ in starts)
+    last = max(y0 for _, y0, _ in starts)
+    where = f"{first:.1f}" if last - first < 0.05 else f"{first:.1f} to {last:.1f}"
+    ax.annotate(f"▼ untrained: {where}\n(below the axis)", xy=(0.97, 0.03),
+                xycoords="axes fraction", ha="right", va="bottom", fontsize=10,
+                color="#333333")
+
+
+def legend_above(axes, ncols: int = 3) -> None:
+    """One legend for a row of panels, above them (so it covers no data).
+
+    A legend of the (sub)figure that holds ``axes``, with the labelled lines of all of them
+    (each label once); it replaces a legend this function drew there before.
+    """
+    axes = list(np.atleast_1d(axes))
+    fig = axes[0].figure
+    for old in [leg for leg in fig.legends if leg.get_gid() == _LEGEND_GID]:
+        old.remove()
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels and not lab.startswith("_"):
+                handles.append(h)
+                labels.append(lab)
+    if handles:
+        leg = fig.legend(handles, labels, loc="outside upper center", ncols=ncols,
+                         fontsize=10, frameon=False)
+        leg.set_gid(_LEGEND_GID)
 
 
 def plot_class_histograms(data_hist, model_hists: Mapping[str, Any], *, ax=None,
@@ -154,7 +210,7 @@ def plot_class_histograms(data_hist, model_hists: Mapping[str, Any], *, ax=None,
     x = np.arange(n)
     ax.bar(x - 0.4 + width / 2, data_hist, width, color="k", alpha=0.75, label="data")
     for i, (kind, hist) in enumerate(model_hists.items(), start=1):
-        style = KIND_STYLES.get(kind, dict(color=GREY, label=str(kind)))
+        style = kind_style(kind)
         label = style["label"]
         if kls and kind in kls:
             label += f"  (KL {kls[kind]:.3f})"
@@ -162,18 +218,21 @@ def plot_class_histograms(data_hist, model_hists: Mapping[str, Any], *, ax=None,
                color=style["color"], label=label, hatch="//" if kind == "rbm_exact" else None)
     ax.set_xticks(x, class_names if class_names is not None else [str(i) for i in x])
     ax.set_xlabel("class (assigned by the labeller)")
-    ax.set_ylabel("fraction")
+    ax.set_ylabel("fraction of samples")
     ax.legend(fontsize=10, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig, ax
 
 
-def plot_comparison(results: Mapping[str, Any]):
+def plot_comparison(results: Mapping[str, Any], *, all_currents: bool = False):
     """The figure of ``nelc-edu compare``: curves, class histograms, latent graphs.
 
     Parameters
     ----------
     results : mapping
         kind -> :class:`nelc_edu.experiments.RunResult`.
+    all_currents : bool
+        Draw every net current above the threshold in the latent graphs (default: the
+        strongest ones and the dominant cycle).
 
     Returns
     -------
@@ -181,7 +240,7 @@ def plot_comparison(results: Mapping[str, Any]):
     """
     import matplotlib.pyplot as plt
 
-    from .graphs import draw_chain_graph
+    from .graphs import draw_trained_graph
 
     any_res = next(iter(results.values()))
     K = any_res.settings.K
@@ -197,26 +256,32 @@ def plot_comparison(results: Mapping[str, Any]):
     )
     axes[3].set_title("class histograms of chain samples", fontsize=12)
     graph_axes = bottom.subplots(1, 2)
+    shown = []
     for ax, kind in zip(graph_axes, ("two_matrix", "rbm"), strict=False):
         if kind not in results:
             ax.set_axis_off()
             continue
         res = results[kind]
         f = res.final
-        draw_chain_graph(
-            f["T"], f["pi"], ax=ax, node_images=res.model.decoder_probs(),
+        n_drawn, n_above = draw_trained_graph(
+            ax, f["T"], f["pi"], node_images=res.model.decoder_probs(),
             threshold=max(f.get("current_threshold", 0.0), 1e-12),
-            highlight_cycle=f.get("dominant_cycle"), caption=False,
-            title=(f"{KIND_STYLES[kind]['label']}: σ = {f['entropy_production']:.3f} "
+            cycle=f.get("dominant_cycle"), all_currents=all_currents, caption=False,
+            title=(f"{kind_style(kind)['label']}: σ = {f['entropy_production']:.3f} "
                    f"(floor {f['ep_noise_floor']:.0e}), mean diag T = "
                    f"{f['mean_self_transition']:.2f}"),
         )
+        if n_drawn < n_above:
+            shown.append(f"{kind_style(kind)['label']}: the {n_drawn} strongest of "
+                         f"{n_above}")
     s = any_res.settings
     add_caption(
         fig,
         f"{s.dataset}, K = {K}: equal budget of {s.n_updates} RMSprop updates (minibatch "
         f"{s.batch_size}, {s.n_chains} persistent chains). Shaded: entropy-production noise "
         "floor. Bottom: latent graphs after training; node = decoder mean image, node area ∝ π, "
-        "arrows = net currents above 3 standard errors, orange halo = dominant cycle.",
+        "arrows = net currents above 3 standard errors"
+        + (f" ({'; '.join(shown)}; --all-currents draws all)" if shown else "")
+        + ", orange = dominant cycle.",
     )
     return fig

@@ -1,12 +1,24 @@
-"""Interactive demos for the notebooks (ipywidgets).
+"""Interactive demos for the notebooks (ipywidgets): they wire controls to figures.
 
-Each function builds and returns a widget whose callbacks are library functions; the
-callback redraws through ``_common.redraw_into``, which replaces the ``Output`` content in
-one step, so no figure is drawn twice.
+Each function builds and returns a widget whose callbacks are library functions (the
+figures live in :mod:`nelc_edu.plotting`); the callback redraws through
+``_common.redraw_into``, which replaces the ``Output`` content in one step, so no figure is
+drawn twice.
 """
 
-from .latent import *  # noqa: F401,F403
-from .markov import *  # noqa: F401,F403
-from .rbm import *  # noqa: F401,F403
-from .sweeps import *  # noqa: F401,F403
-from .training import *  # noqa: F401,F403
+from .latent import gradient_check_explorer, untying_explorer
+from .markov import ring_explorer, trajectory_estimator_demo, two_state_explorer
+from .rbm import rbm_training_widget
+from .sweeps import run_explorer
+from .training import checkpoint_scrubber
+
+__all__ = [
+    "two_state_explorer",
+    "ring_explorer",
+    "trajectory_estimator_demo",
+    "rbm_training_widget",
+    "untying_explorer",
+    "gradient_check_explorer",
+    "checkpoint_scrubber",
+    "run_explorer",
+]

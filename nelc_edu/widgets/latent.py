@@ -1,9 +1,10 @@
 """Widgets for notebooks 05 and 06: untie the decoder, check the gradient.
 
 Each builder returns an ``ipywidgets.VBox`` (controls on top, an ``Output`` below). The
-drawing is done by library functions of :mod:`nelc_edu.plotting.latent`
+models and checks come from :mod:`nelc_edu.untying` and :mod:`nelc_edu.finite_differences`;
+the figures from :mod:`nelc_edu.plotting.latent`
 (:func:`~nelc_edu.plotting.latent.draw_untying`,
-:func:`~nelc_edu.plotting.latent.draw_gradient_check`) through
+:func:`~nelc_edu.plotting.latent.draw_gradient_check`), drawn through
 :func:`nelc_edu.widgets._common.redraw_into`, so one control change = one figure.
 
 Examples
@@ -34,7 +35,7 @@ def untying_explorer(a: float = 0.0, *, decoder: str = "random", beta: float = 2
                      seed: int = 0):
     """Slider ``a`` from the tied one-hot RBM (0) to an untied two-matrix model (1).
 
-    The model is :func:`nelc_edu.plotting.latent.prototype_model`: 4 latent states whose
+    The model is :func:`nelc_edu.untying.prototype_model`: 4 latent states whose
     decoder means are the 3x3 prototypes when tied, decoder
     ``U = (1 - a) W.T + a U_target``. Each move redraws the latent graph (decoder-mean images
     as nodes, net currents as arrows) and marks ``a`` on the curves of latent and path
@@ -47,7 +48,7 @@ def untying_explorer(a: float = 0.0, *, decoder: str = "random", beta: float = 2
     decoder : {"random", "shifted"}
         Initial decoder target (a dropdown switches it).
     beta, seed
-        As in :func:`~nelc_edu.plotting.latent.prototype_model`.
+        As in :func:`~nelc_edu.untying.prototype_model`.
 
     Returns
     -------
@@ -64,7 +65,8 @@ def untying_explorer(a: float = 0.0, *, decoder: str = "random", beta: float = 2
     """
     import ipywidgets as widgets
 
-    from ..plotting.latent import draw_untying, untying_sweep
+    from ..plotting.latent import draw_untying
+    from ..untying import untying_sweep
 
     slider = widgets.FloatSlider(**slider_kwargs("untying a", value=float(a), min=0.0, max=1.0,
                                                  step=0.05, readout_format=".2f"))
@@ -122,8 +124,9 @@ def gradient_check_explorer(X=None, *, K: int = 4, seed: int = 0, name: str = "W
     import ipywidgets as widgets
 
     from ..datasets.toy import patterns_3x3
+    from ..finite_differences import gradient_check
     from ..models import TwoMatrixModel
-    from ..plotting.latent import draw_gradient_check, gradient_check
+    from ..plotting.latent import draw_gradient_check
 
     if X is None:
         X = patterns_3x3(200, seed=0)[0]

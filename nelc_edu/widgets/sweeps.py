@@ -1,5 +1,8 @@
 """Widget for notebook 08: pick any run of a sweep and see its latent graph and samples.
 
+The graph shows the strongest net currents and the dominant cycle; the "all currents" box
+draws every current above the run's threshold.
+
 The drawing is :func:`nelc_edu.plotting.sweeps.draw_run`, redrawn through
 :func:`nelc_edu.widgets._common.redraw_into` (one control change = one figure).
 
@@ -80,6 +83,8 @@ def run_explorer(records: Sequence[Mapping[str, Any]] | None = None, *,
         options=[(f"K = {K}, learning rate {lr:g}", (K, lr)) for K, lr in variants],
         value=variants[0], description="setting", style={"description_width": "initial"},
         layout=ipywidgets.Layout(display="" if len(variants) > 1 else "none"))
+    all_w = ipywidgets.Checkbox(value=False, description="all currents",
+                                indent=False, layout=ipywidgets.Layout(width="140px"))
     out = ipywidgets.Output()
 
     def update(change=None):
@@ -90,9 +95,10 @@ def run_explorer(records: Sequence[Mapping[str, Any]] | None = None, *,
                 out.clear_output()
                 print("no run with these settings in the results")
             return
-        redraw_into(out, lambda fig: draw_run(fig, rec), figsize=(13.0, 6.0))
+        redraw_into(out, lambda fig: draw_run(fig, rec, all_currents=all_w.value),
+                    figsize=(13.0, 6.0))
 
-    for w in (kind_w, seed_w, var_w):
+    for w in (kind_w, seed_w, var_w, all_w):
         w.observe(update, names="value")
     update()
-    return ipywidgets.VBox([kind_w, controls(seed_w, var_w), out])
+    return ipywidgets.VBox([kind_w, controls(seed_w, var_w, all_w), out])

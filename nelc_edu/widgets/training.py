@@ -3,9 +3,10 @@
 :func:`checkpoint_scrubber` takes finished runs (nothing is retrained: every redraw reads the
 checkpoint records and parameters that :func:`nelc_edu.experiments.run` kept) and redraws,
 through :func:`~nelc_edu.widgets._common.redraw_into`, one figure per slider move: the latent
-graph of the chosen run at that checkpoint (decoder-mean images as nodes, net currents above
-3 standard errors as arrows) beside the training curves up to that checkpoint
-(:func:`nelc_edu.plotting.plot_checkpoint`).
+graph of the chosen run at that checkpoint (decoder-mean images as nodes, the strongest net
+currents above 3 standard errors as arrows; the "all currents" box draws every one of them)
+beside the training curves up to that checkpoint
+(:func:`nelc_edu.plotting.runs.plot_checkpoint`).
 
 Examples
 --------
@@ -65,8 +66,8 @@ def checkpoint_scrubber(
     """
     import ipywidgets as widgets
 
-    from ..plotting.chains import _history_of, as_runs, plot_checkpoint
-    from ..plotting.training import KIND_STYLES
+    from ..plotting.runs import _history_of, as_runs, plot_checkpoint
+    from ..plotting.style import kind_style
 
     runs = as_runs(runs)
     kind = next(iter(runs)) if kind is None else kind
@@ -82,16 +83,19 @@ def checkpoint_scrubber(
     chooser = None
     if len(runs) > 1:
         chooser = widgets.Dropdown(
-            options=[(KIND_STYLES.get(k, {}).get("label", str(k)), k) for k in runs],
+            options=[(kind_style(k)["label"], k) for k in runs],
             value=kind, description="latent graph of",
             style={"description_width": "initial"}, layout=widgets.Layout(width="380px"))
         children.insert(1, chooser)
+    all_w = widgets.Checkbox(value=False, description="all currents", indent=False,
+                             layout=widgets.Layout(width="140px"))
+    children.append(all_w)
     out = widgets.Output()
     steps = list(_history_of(runs[kind]).steps)
 
     def draw(fig):
         _, report = plot_checkpoint(runs, slider.value, kind=chooser.value if chooser else kind,
-                                    keys=keys, n_se=n_se, fig=fig)
+                                    keys=keys, n_se=n_se, all_currents=all_w.value, fig=fig)
         return report
 
     def update(_change=None):
@@ -99,6 +103,7 @@ def checkpoint_scrubber(
         redraw_into(out, draw, figsize=figsize)
 
     slider.observe(update, names="value")
+    all_w.observe(update, names="value")
     if chooser is not None:
         chooser.observe(update, names="value")
     update()

@@ -1,51 +1,37 @@
-"""Figures (and the small computations behind them) of trained latent chains: notebooks 04 and 07.
+"""Figures of trained runs: checkpoints, quantities along training, sampler mixing (04, 07).
 
 * :func:`plot_checkpoint` draws one training checkpoint: the latent graph (decoder-mean
-  images as nodes, net currents above ``n_se`` standard errors as arrows) beside the training
-  curves up to that checkpoint. It is the callback of
+  images as nodes, the strongest net currents above the run's threshold as arrows, the
+  dominant cycle) beside the training curves up to that checkpoint. It is the callback of
   :func:`nelc_edu.widgets.checkpoint_scrubber`.
-* :func:`relaxation_times` and :func:`plot_along_training` follow a quantity (e.g. the
-  relaxation time ``-1/log|lambda_2|`` of the latent chain) over the checkpoints of several
-  runs, in the course's colours per model kind.
-* :func:`class_kl_vs_burn_in` and :func:`plot_kl_vs_burn_in` show how the class histogram of a
-  finite sampler run approaches the model's own as the burn-in grows (slow mixing).
-* :func:`find_cycle_walk` and :func:`plot_cycle_walk` pick a chain segment that walks around
-  a latent cycle and show its images.
+* :func:`plot_along_training` follows a quantity over the checkpoints of several runs (e.g.
+  :func:`nelc_edu.experiments.relaxation_times`), in the course's colour per model kind.
+* :func:`plot_kl_vs_burn_in` shows how the class histogram of finite sampler runs approaches
+  the model's own as the burn-in grows (:func:`nelc_edu.classify.class_kl_vs_burn_in`).
+* :func:`plot_cycle_walk` samples a chain, finds a segment that walks around a latent cycle
+  (:func:`nelc_edu.markov.find_cycle_walk`) and shows its images.
 
 Runs are :class:`nelc_edu.experiments.RunResult` objects (or bare
 :class:`~nelc_edu.training.TrainingHistory` objects), usually a mapping kind -> run with kinds
 ``"two_matrix"``, ``"rbm"`` (PCD) and ``"rbm_exact"`` (exact-gradient control).
-Reference: Baiesi & Rosso, arXiv:2512.11415 (2025).
-
-Examples
---------
->>> import numpy as np
->>> z = np.array([[0], [1], [2], [0], [1], [1]])      # one chain, 6 steps
->>> walk = find_cycle_walk(z, [0, 1, 2])
->>> walk.chain, walk.start, walk.states
-(0, 0, [0, 1, 2, 0, 1])
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from .style import GREY, add_caption
+from ..experiments import checkpoint_threshold
+from ..markov.cycles import find_cycle_walk
+from .style import GREY, add_caption, kind_style
 
 __all__ = [
-    "as_runs",
-    "checkpoint_threshold",
     "plot_checkpoint",
-    "relaxation_times",
     "plot_along_training",
-    "class_kl_vs_burn_in",
     "plot_kl_vs_burn_in",
-    "CycleWalk",
-    "find_cycle_walk",
     "plot_cycle_walk",
 ]
 
@@ -57,9 +43,7 @@ def _history_of(obj):
 
 
 def _kind_label(kind: str) -> str:
-    from .training import KIND_STYLES
-
-    return KIND_STYLES.get(kind, {}).get("label", str(kind))
+    return kind_style(kind)["label"]
 
 
 def as_runs(runs: Any) -> dict[str, Any]:
@@ -94,30 +78,6 @@ def as_runs(runs: Any) -> dict[str, Any]:
     return out
 
 
-def checkpoint_threshold(record: Mapping[str, Any], n_se: float = 3.0) -> float:
-    """Current threshold of a checkpoint: ``n_se`` null standard errors of its noisiest current.
-
-    The rule of :func:`nelc_edu.models.estimators.current_threshold` (the one
-    :func:`nelc_edu.experiments.run` uses): an edge counts as carrying a net current only
-    above ``n_se`` standard errors that sampling noise alone gives a reversible chain (so a
-    reversible model shows, correctly, no arrow at all).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rec = {"T": np.full((2, 2), 0.5), "pi": np.full(2, 0.5),
-    ...        "current_se": np.array([[0.0, 1e-3], [2e-3, 0.0]])}
-    >>> checkpoint_threshold(rec)
-    0.006
-    """
-    from ..models.estimators import current_threshold
-
-    se = record.get("current_se")
-    if se is None:
-        return 1e-12
-    return current_threshold(record["T"], record["pi"], np.asarray(se, dtype=float), n_se)
-
-
 def _graph_parts(record: Mapping[str, Any], n_se: float):
     from .. import markov
 
@@ -148,16 +108,18 @@ def plot_checkpoint(
     kind: str | None = None,
     keys: Sequence[str] = _CURVE_KEYS,
     n_se: float = 3.0,
+    all_currents: bool = False,
     fig=None,
 ) -> tuple[Any, str]:
     """One training checkpoint: latent graph of one run beside the curves of all runs.
 
     Left: the latent chain of run ``kind`` at checkpoint ``i`` (its estimated ``T`` and
     ``pi`` from the checkpoint record), node = decoder-mean image of that checkpoint's
-    parameters, node area ∝ pi, arrows = net currents above ``n_se`` standard errors (arrow
-    scale fixed over the whole run so widths compare between checkpoints), orange halo =
-    dominant cycle. Right: ``keys`` along training for every run, up to checkpoint ``i``
-    (axes keep the full-run limits, so nothing jumps while scrubbing).
+    parameters, node area ∝ pi, arrows = the strongest net currents above ``n_se`` standard
+    errors (all of them with ``all_currents``; arrow scale fixed over the whole run so widths
+    compare between checkpoints), orange = dominant cycle. Right: ``keys`` along training
+    for every run, up to checkpoint ``i`` (axes keep the full-run limits, so nothing jumps
+    while scrubbing).
 
     Parameters
     ----------
@@ -172,6 +134,8 @@ def plot_checkpoint(
         Diagnostics for the curves (see :func:`~nelc_edu.plotting.plot_training_curves`).
     n_se : float
         Arrow threshold in standard errors of the estimated currents.
+    all_currents : bool
+        Draw every current above the threshold, not only the strongest ones.
     fig : matplotlib Figure, optional
         Draw into it (e.g. the figure of :func:`nelc_edu.widgets._common.redraw_into`);
         a new pyplot figure otherwise.
@@ -195,31 +159,48 @@ def plot_checkpoint(
     True
     >>> plt.close(fig)
     """
-    from .. import markov
-    from .graphs import draw_chain_graph
-    from .training import plot_training_curves
-
     runs = as_runs(runs)
-    kind = next(iter(runs)) if kind is None else kind
-    if kind not in runs:
-        raise ValueError(f"kind {kind!r} is not among the runs {list(runs)}.")
+    kind, i = _checkpoint_of(runs, kind, i)
     h = _history_of(runs[kind])
-    n = len(h.records)
-    if not -n <= int(i) < n:
-        raise ValueError(f"checkpoint {i} out of range: the run has {n} checkpoints (0..{n - 1}).")
-    i = int(i) % n
-    rec = h.records[i]
     model = h.model_at(i)
-    K = model.K
     if fig is None:
         import matplotlib.pyplot as plt
 
         fig = plt.figure(figsize=(13.0, 7.2), layout="constrained")
     left, right = fig.subfigures(1, 2, width_ratios=[1.25, 1.0])
-    ax_graph = left.subplots()
-    axes = np.atleast_1d(right.subplots(len(keys), 1, sharex=True))
+    _curves_up_to(runs, keys, np.atleast_1d(right.subplots(len(keys), 1, sharex=True)), i,
+                  model.K)
+    cyc, n_drawn, n_above = _checkpoint_graph(left.subplots(), h, i, kind, model, n_se,
+                                              all_currents)
+    shown = (f"the {n_drawn} strongest of the {n_above} net currents" if n_drawn < n_above
+             else "net currents")
+    add_caption(
+        fig,
+        f"Left: latent chain of the {_kind_label(kind)} at checkpoint {i} of "
+        f"{len(h.records) - 1}. Node = decoder-mean image p(x_i = 1 | z), node area ∝ π, "
+        f"arrows = {shown} above {n_se:g} standard errors"
+        + (", orange = dominant cycle" if cyc else "")
+        + ". Right: training curves up to this checkpoint (dot); shaded = noise floor of σ.",
+        fontsize=10.5,
+    )
+    return fig, _checkpoint_report(runs, i, kind, model.K, cyc)
 
-    # curves: draw the full runs once for the limits, then up to checkpoint i
+
+def _checkpoint_of(runs: dict, kind: str | None, i: int) -> tuple[str, int]:
+    """The run whose graph is drawn, and checkpoint ``i`` as an index from the start."""
+    kind = next(iter(runs)) if kind is None else kind
+    if kind not in runs:
+        raise ValueError(f"kind {kind!r} is not among the runs {list(runs)}.")
+    n = len(_history_of(runs[kind]).records)
+    if not -n <= int(i) < n:
+        raise ValueError(f"checkpoint {i} out of range: the run has {n} checkpoints (0..{n - 1}).")
+    return kind, int(i) % n
+
+
+def _curves_up_to(runs: dict, keys, axes, i: int, K: int) -> None:
+    """The curves of every run up to checkpoint ``i``, on the axes limits of the full runs."""
+    from .training import plot_training_curves
+
     plot_training_curves(runs, keys, axes=axes, K=K)
     limits = [(ax.get_xlim(), ax.get_ylim()) for ax in axes]
     for ax in axes:
@@ -232,67 +213,46 @@ def plot_checkpoint(
         ax.yaxis.label.set_fontsize(11)
     for ax in axes[:-1]:
         ax.set_xlabel("")
-    axes[0].legend(fontsize=10, loc="lower right")
 
-    T, pi, J, thr = _graph_parts(rec, n_se)
+
+def _checkpoint_graph(ax, h, i: int, kind: str, model, n_se: float, all_currents: bool):
+    """The latent graph of checkpoint ``i``; returns its dominant cycle and arrow counts."""
+    from .. import markov
+    from .graphs import draw_trained_graph
+
+    rec = h.records[i]
+    T, pi, _, thr = _graph_parts(rec, n_se)
     cyc = markov.dominant_cycle(T, pi, threshold=thr)
-    step = h.steps[i]
     sigma = rec.get("entropy_production", math.nan)
     floor = rec.get("ep_noise_floor", math.nan)
-    draw_chain_graph(
-        T, pi, ax=ax_graph, node_images=model.decoder_probs(), threshold=thr,
-        highlight_cycle=cyc[0] if cyc else None, current_scale=_current_scale(h, n_se),
-        caption=False,
-        title=f"{_kind_label(kind)} after {step} updates\nσ = {sigma:.3f} (noise floor "
+    n_drawn, n_above = draw_trained_graph(
+        ax, T, pi, node_images=model.decoder_probs(), threshold=thr,
+        cycle=cyc[0] if cyc else None, all_currents=all_currents,
+        current_scale=_current_scale(h, n_se), caption=False,
+        title=f"{_kind_label(kind)} after {h.steps[i]} updates\nσ = {sigma:.3f} (noise floor "
               f"{floor:.0e}), mean diag T = {rec.get('mean_self_transition', math.nan):.2f}",
     )
-    n_arrows = int(np.sum(J > thr))
-    add_caption(
-        fig,
-        f"Left: latent chain of the {_kind_label(kind)} at checkpoint {i} of {n - 1}. Node = "
-        "decoder-mean image p(x_i = 1 | z), node area ∝ π, grey lines = allowed transitions, "
-        f"arrows = net currents above {n_se:g} standard errors ({n_arrows} drawn)"
-        + (", orange halo = dominant cycle" if cyc else "")
-        + ". Right: training curves up to this checkpoint (dot); shaded = noise floor of σ.",
-        fontsize=10.5,
-    )
+    return cyc, n_drawn, n_above
+
+
+def _checkpoint_report(runs: dict, i: int, kind: str, K: int, cyc) -> str:
+    """One line per run with its numbers at checkpoint ``i`` (under a head line)."""
     lines = []
     for k, r in runs.items():
         hk = _history_of(r)
         j = min(i, len(hk.records) - 1)
         rk = hk.records[j]
-        txt = (f"update {hk.steps[j]:>5d}  {_kind_label(k):<30s} log-lik "
-               f"{rk.get('log_likelihood', math.nan):8.3f}  σ {rk.get('entropy_production', 0):.4f}"
-               f" (floor {rk.get('ep_noise_floor', math.nan):.0e})  mean diag T "
-               f"{rk.get('mean_self_transition', math.nan):.3f}")
-        lines.append(txt)
+        lines.append(
+            f"update {hk.steps[j]:>5d}  {_kind_label(k):<30s} log-lik "
+            f"{rk.get('log_likelihood', math.nan):8.3f}  σ {rk.get('entropy_production', 0):.4f}"
+            f" (floor {rk.get('ep_noise_floor', math.nan):.0e})  mean diag T "
+            f"{rk.get('mean_self_transition', math.nan):.3f}")
+    n = len(_history_of(runs[kind]).records)
     head = f"checkpoint {i} of {n - 1} (K = {K}, 1/K = {1 / K:.2f})"
     if cyc:
         head += (f"; dominant cycle of the {_kind_label(kind)}: "
                  + " -> ".join(map(str, [*cyc[0], cyc[0][0]])) + f" (bottleneck {cyc[1]:.3f})")
-    return fig, "\n".join([head, *lines])
-
-
-def relaxation_times(history) -> np.ndarray:
-    """Relaxation time ``-1/log|lambda_2|`` (steps) of the latent chain at each checkpoint.
-
-    Uses the transition matrix ``T`` recorded at each checkpoint
-    (:func:`nelc_edu.markov.relaxation_time`).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nelc_edu.training import TrainingHistory
-    >>> h = TrainingHistory(model=None, steps=[0], records=[
-    ...     {"T": np.array([[0.9, 0.1], [0.1, 0.9]])}])
-    >>> np.round(relaxation_times(h), 3)
-    array([4.481])
-    """
-    from .. import markov
-
-    h = _history_of(history)
-    return np.array([markov.relaxation_time(rec["T"]) if "T" in rec else math.nan
-                     for rec in h.records], dtype=float)
+    return "\n".join([head, *lines])
 
 
 def plot_along_training(
@@ -335,8 +295,6 @@ def plot_along_training(
     1
     >>> plt.close(fig)
     """
-    from .training import KIND_STYLES
-
     runs = as_runs(runs)
     if ax is None:
         import matplotlib.pyplot as plt
@@ -352,7 +310,7 @@ def plot_along_training(
         if y.shape != steps.shape:
             raise ValueError(f"values[{kind!r}] has {y.size} entries for {steps.size} "
                              "checkpoints.")
-        style = KIND_STYLES.get(kind, dict(color="k", ls="-", label=str(kind)))
+        style = kind_style(kind)
         ax.plot(steps, y, color=style["color"], ls=style["ls"], label=style["label"], lw=2,
                 marker="o", ms=4)
     if reference is not None:
@@ -365,58 +323,8 @@ def plot_along_training(
         ax.set_yscale("log")
     ax.set_xlabel("parameter updates")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=10)
+    ax.legend(fontsize=10, loc="best")
     return fig, ax
-
-
-def class_kl_vs_burn_in(
-    model,
-    labeller,
-    X,
-    burn_ins: Sequence[int],
-    *,
-    n_chains: int = 100,
-    n_steps: int = 100,
-    start: int | None = None,
-    seed: int = 0,
-) -> np.ndarray:
-    """Class-histogram KL of finite sampler runs for several burn-ins (same protocol otherwise).
-
-    The protocol of :func:`nelc_edu.classify.class_histogram_kl`: ``n_chains`` chains,
-    ``burn_in`` discarded steps, ``n_steps`` kept steps, every kept image labelled by
-    ``labeller``, ``KL(data || model)`` with one pseudo-count per class, the data histogram
-    from the labeller's predictions on ``X``. A sampler that mixes fast gives a flat curve; a
-    slow one keeps the memory of its start for about a relaxation time.
-
-    Parameters
-    ----------
-    start : int, optional
-        None (default, the protocol): chains start from uniformly random latent states. An
-        integer: every chain starts in that latent state (a stress test of mixing).
-
-    Examples
-    --------
-    >>> from nelc_edu.classify import fit_labeller
-    >>> from nelc_edu.datasets import load_digits
-    >>> from nelc_edu.models import OneHotRBM
-    >>> X, y = load_digits()
-    >>> kl = class_kl_vs_burn_in(OneHotRBM.random(4, 64, seed=0), fit_labeller(X, y), X,
-    ...                          [0, 10], n_chains=10, n_steps=10, start=0)
-    >>> kl.shape
-    (2,)
-    """
-    from ..classify import class_histogram, kl_divergence
-
-    X = np.asarray(X)
-    data_hist = class_histogram(labeller.predict(X))
-    z0 = None if start is None else np.full(int(n_chains), int(start), dtype=np.int64)
-    out = []
-    for b in burn_ins:
-        s = model.sample(n_chains, n_steps, seed=seed, burn_in=int(b), z0=z0,
-                         return_visible=True)
-        labels = labeller.predict(s.x_traj.reshape(-1, s.x_traj.shape[-1]))
-        out.append(kl_divergence(data_hist, class_histogram(labels)))
-    return np.array(out)
 
 
 def plot_kl_vs_burn_in(
@@ -446,8 +354,6 @@ def plot_kl_vs_burn_in(
     2
     >>> plt.close(fig)
     """
-    from .training import KIND_STYLES
-
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -461,7 +367,7 @@ def plot_kl_vs_burn_in(
         pos = x[x > 0]
         x_plot = np.where(x > 0, x, (pos.min() / 2) if pos.size else 1.0)
     for kind, kl in kls.items():
-        style = KIND_STYLES.get(kind, dict(color="k", ls="-", label=str(kind)))
+        style = kind_style(kind)
         ax.plot(x_plot, np.asarray(kl, float), color=style["color"], ls=style["ls"], lw=2,
                 marker="o", label=f"{style['label']}: sampler runs")
         if references and kind in references:
@@ -481,91 +387,6 @@ def plot_kl_vs_burn_in(
     if n_chains is not None and n_steps is not None:
         ax.set_xlabel(ax.get_xlabel() + f"\n{n_chains} chains, then {n_steps} recorded steps")
     return fig, ax
-
-
-class CycleWalk(NamedTuple):
-    """A chain segment that follows a latent cycle (from :func:`find_cycle_walk`).
-
-    Attributes
-    ----------
-    chain : int
-        Which chain (column of the latent trajectory).
-    start : int
-        Index of the first latent state of the segment in the trajectory.
-    states : list of int
-        Latent states ``z_start, z_start+1, ...``; each step goes to the next state of the
-        cycle.
-    laps : float
-        Number of times the segment goes around the cycle (transitions / cycle length).
-    """
-
-    chain: int
-    start: int
-    states: list
-    laps: float
-
-
-def find_cycle_walk(z, cycle: Sequence[int], *, max_states: int | None = None) -> CycleWalk:
-    """The longest chain segment whose every step moves to the next state of ``cycle``.
-
-    Parameters
-    ----------
-    z : array of int, shape (n_steps, n_chains)
-        Latent trajectory (e.g. ``model.sample(...).z``).
-    cycle : sequence of int
-        ``cycle[0] -> cycle[1] -> ... -> cycle[0]`` (e.g. from
-        :func:`nelc_edu.markov.dominant_cycle`).
-    max_states : int, optional
-        Cut the segment to at most this many states (default: two laps plus one state).
-
-    Returns
-    -------
-    CycleWalk
-        The longest such segment (first found among equals); ``laps`` may be below 1 if no
-        chain completed a lap.
-
-    Raises
-    ------
-    ValueError
-        If the cycle has fewer than 2 distinct states or no step of any chain follows it.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> z = np.array([[3, 0], [1, 1], [2, 2], [1, 0], [1, 1]])
-    >>> find_cycle_walk(z, [0, 1, 2])
-    CycleWalk(chain=1, start=0, states=[0, 1, 2, 0, 1], laps=1.3333333333333333)
-    """
-    z = np.asarray(z)
-    if z.ndim == 1:
-        z = z[:, None]
-    if z.ndim != 2 or z.dtype.kind not in "iu":
-        raise ValueError(f"z must be an integer array (n_steps, n_chains); got shape "
-                         f"{z.shape}, dtype {z.dtype}.")
-    cyc = [int(s) for s in cycle]
-    if len(set(cyc)) != len(cyc) or len(cyc) < 2:
-        raise ValueError(f"cycle must list at least 2 distinct states; got {cyc}.")
-    L = len(cyc)
-    if max_states is None:
-        max_states = 2 * L + 1
-    nxt = np.full(max(int(z.max()), max(cyc)) + 1, -1, dtype=np.int64)
-    for k, s in enumerate(cyc):
-        nxt[s] = cyc[(k + 1) % L]
-    follows = nxt[z[:-1]] == z[1:]  # (n_steps - 1, n_chains): step t -> t+1 follows
-    best = (0, 0, 0)  # (length in steps, chain, start)
-    for c in range(z.shape[1]):
-        run = 0
-        for t, ok in enumerate(follows[:, c]):
-            run = run + 1 if ok else 0
-            if run > best[0]:
-                best = (run, c, t - run + 1)
-    n_trans, c, start = best
-    if n_trans == 0:
-        raise ValueError(f"no step of any chain follows the cycle {cyc}: run more chains or "
-                         "steps, or check the cycle.")
-    n_trans = min(n_trans, max_states - 1)
-    states = [int(s) for s in z[start:start + n_trans + 1, c]]
-    return CycleWalk(chain=int(c), start=int(start), states=states, laps=n_trans / L)
 
 
 def plot_cycle_walk(
