@@ -188,3 +188,31 @@ def test_one_step_rule_and_tie_penalty_are_the_same_on_both_backends():
         runs[backend] = model
     for name, value in runs["numba"].params().items():
         np.testing.assert_allclose(value, runs["numpy"].params()[name], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.numba
+def test_small_chain_gth_is_the_same_on_both_backends():
+    """The compiled textbook GTH loop (small chains) against the NumPy one: pi to rounding,
+    breakdowns named at the same state."""
+    from nelc_edu import markov
+
+    rng = np.random.default_rng(0)
+    for n in (2, 5, 10, 40):
+        T = rng.random((n, n)) ** 4
+        T /= T.sum(axis=1, keepdims=True)
+        pis = {}
+        for backend in ("numba", "numpy"):
+            nelc_edu.set_backend(backend)
+            try:
+                pis[backend] = markov.stationary_distribution(T)
+            finally:
+                nelc_edu.set_backend("auto")
+        np.testing.assert_allclose(pis["numba"], pis["numpy"], rtol=1e-13)
+    reducible = np.array([[1.0, 0.0, 0.0], [0.5, 0.0, 0.5], [0.0, 0.0, 1.0]])
+    for backend in ("numba", "numpy"):
+        nelc_edu.set_backend(backend)
+        try:
+            with pytest.raises(ValueError, match="closed classes"):
+                markov.stationary_distribution(reducible)
+        finally:
+            nelc_edu.set_backend("auto")

@@ -14,7 +14,6 @@ from nelc_edu.models import (
     component_samples,
     entropy_production_from_log_T,
     entropy_production_with_floor,
-    symmetric_latent_joint,
 )
 from nelc_edu.models.exact import Enumeration, all_binary_states, logsumexp
 
@@ -182,13 +181,3 @@ def test_noise_floor_arguments_are_checked():
         entropy_production_with_floor(rbm, n_samples=0)
 
 
-def test_symmetric_joint_is_exactly_symmetric_and_converges():
-    rbm = OneHotRBM.random(3, 6, scale=1.5, seed=2)
-    exact = rbm.latent_marginal()[:, None] * rbm.latent_transition_matrix("exact")
-    F = symmetric_latent_joint(rbm, n_samples=4000, seed=0)
-    assert np.array_equal(F, F.T)
-    assert np.abs(F - exact).max() < 0.01
-    T = F / F.sum(axis=1, keepdims=True)
-    assert markov.entropy_production(T) < 1e-12
-    with pytest.raises(ValueError, match="tied"):
-        symmetric_latent_joint(TwoMatrixModel.random(3, 6, seed=0), n_samples=10)

@@ -27,10 +27,6 @@ def _library_map():
 
 
 LM = _library_map()
-#: Cycles inside nelc_edu.models: the models import each other to convert between the two
-#: latent models (TwoMatrixModel.as_onehot_rbm, OneHotRBM.as_two_matrix) and the estimators
-#: import the one-hot RBM. That package is being rewritten (the kernels branch); once the
-#: cycle is gone, the strict xfail below fails and must be removed.
 MODELS = "nelc_edu.models."
 
 
@@ -70,8 +66,6 @@ def test_no_import_cycles_outside_the_models():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="nelc_edu.models: base, estimators, onehot_rbm and "
-                   "two_matrix import each other (being rewritten on the kernels branch)")
 def test_no_import_cycles_in_the_models():
     cycles = LM.import_cycles(LM.import_graph(REPO, "nelc_edu"))
     assert [c for c in cycles if all(m.startswith(MODELS) for m in c)] == []

@@ -70,7 +70,7 @@ def test_two_matrix_equivalence():
     np.testing.assert_allclose(
         rbm.latent_transition_matrix("exact"), tm.latent_transition_matrix("exact"), atol=0
     )
-    back = tm.as_onehot_rbm()
+    back = OneHotRBM(tm.W, tm.c, tm.b)
     np.testing.assert_array_equal(back.W, rbm.W)
 
 

@@ -53,7 +53,7 @@ def _text(out):
 def test_prototype_model_tied_is_the_rbm_with_uniform_marginal():
     m = U.prototype_model(0.0)
     assert m.is_tied
-    rbm = m.as_onehot_rbm()
+    rbm = OneHotRBM(m.W, m.c, m.b)
     np.testing.assert_allclose(rbm.latent_marginal(), 0.25, atol=1e-12)
     np.testing.assert_allclose(m.stationary_distribution("exact"), rbm.latent_marginal(),
                                atol=1e-12)

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _backend
+
 #: States removed per block (64: best measured at n = 500 and n = 2000).
 BLOCK = 64
 
@@ -43,10 +45,45 @@ class GTHBreakdown(ValueError):
 def gth_solve(T: np.ndarray) -> np.ndarray:
     """Stationary distribution of an irreducible row-stochastic float64 matrix ``T``.
 
-    ``T`` is not modified. Raises :class:`GTHBreakdown` when a state cannot be left
+    NumPy first; with the Numba backend, a chain of at most :data:`BLOCK` states runs the
+    same textbook loop compiled (:func:`nelc_edu.markov._kernels.gth_textbook`). ``T`` is
+    not modified. Raises :class:`GTHBreakdown` when a state cannot be left
     (``T`` is reducible, or a probability underflowed to 0), or when the result is not a
     positive, finite vector (the stationary probabilities span more than float64 can hold).
     """
+    n = T.shape[0]
+    if n <= BLOCK and _backend.backend() == "numba":
+        pi = _compiled_textbook_loop(T)
+    else:
+        pi = _numpy_gth(T)
+    if not np.all((pi > 0) & np.isfinite(pi)):
+        raise GTHBreakdown(
+            "the stationary probabilities of T span more than float64 can represent (GTH "
+            "elimination over- or underflowed). Some transition probabilities are too close "
+            f"to 0: the smallest positive entry is {T[T > 0].min():.3g} (below 2.2e-308 "
+            "float64 is subnormal and imprecise). Set such entries to 0 if they are rounding "
+            "noise (the chain may then be reducible), or rescale the model."
+        )
+    return pi
+
+
+def _compiled_textbook_loop(T: np.ndarray) -> np.ndarray:
+    """The loop of :func:`_remove_one_by_one` and the back substitution, by Numba.
+
+    A small chain (the K x K latent chain of every PCD update) spends most of the NumPy
+    loop's time in the overhead of small array operations; the compiled loop is the same
+    arithmetic, about 50 times faster at n = 10.
+    """
+    from ._kernels import gth_textbook
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        pi, k = gth_textbook(np.ascontiguousarray(T, dtype=np.float64))
+    if k >= 0:
+        raise _breakdown(int(k))
+    return pi
+
+
+def _numpy_gth(T: np.ndarray) -> np.ndarray:
     A = np.array(T, dtype=np.float64, copy=True)
     n = A.shape[0]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -59,16 +96,7 @@ def gth_solve(T: np.ndarray) -> np.ndarray:
         x[n - 1] = 1.0
         for k in range(n - 2, -1, -1):
             x[k] = x[k + 1 :] @ A[k + 1 :, k]
-        pi = x / x.sum()
-    if not np.all((pi > 0) & np.isfinite(pi)):
-        raise GTHBreakdown(
-            "the stationary probabilities of T span more than float64 can represent (GTH "
-            "elimination over- or underflowed). Some transition probabilities are too close "
-            f"to 0: the smallest positive entry is {T[T > 0].min():.3g} (below 2.2e-308 "
-            "float64 is subnormal and imprecise). Set such entries to 0 if they are rounding "
-            "noise (the chain may then be reducible), or rescale the model."
-        )
-    return pi
+        return x / x.sum()
 
 
 def _remove_one_by_one(A: np.ndarray, k0: int) -> None:

@@ -30,3 +30,40 @@ def simulate_chains(cum, x0, keys, n_steps):
             x = j
             out[t + 1, c] = x
     return out
+
+
+@njit(cache=True)
+def gth_textbook(T):
+    """The textbook GTH loop of :mod:`nelc_edu.markov._gth`, compiled (small chains).
+
+    Returns ``(pi, k)``: ``k = -1`` on success, else the state at which the elimination
+    broke down (a censored state that cannot be left). The caller checks that ``pi`` is
+    positive and finite, exactly as for the NumPy loop.
+    """
+    n = T.shape[0]
+    A = T.copy()
+    for k in range(n - 1):
+        s = 0.0
+        for j in range(k + 1, n):
+            s += A[k, j]
+        if not s > 0.0:
+            return np.zeros(n), k
+        for i in range(k + 1, n):
+            A[i, k] /= s
+        for i in range(k + 1, n):
+            a = A[i, k]
+            for j in range(k + 1, n):
+                A[i, j] += a * A[k, j]
+    x = np.zeros(n)
+    x[n - 1] = 1.0
+    for k in range(n - 2, -1, -1):
+        acc = 0.0
+        for i in range(k + 1, n):
+            acc += x[i] * A[i, k]
+        x[k] = acc
+    total = 0.0
+    for i in range(n):
+        total += x[i]
+    for i in range(n):
+        x[i] /= total
+    return x, -1

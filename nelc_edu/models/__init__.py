@@ -31,7 +31,6 @@ from .estimators import (
     component_samples,
     entropy_production_from_log_T,
     entropy_production_with_floor,
-    symmetric_latent_joint,
 )
 from .exact import N_MAX_EXACT, all_binary_states
 from .onehot_rbm import OneHotRBM
@@ -51,7 +50,6 @@ __all__ = [
     "entropy_production_from_log_T",
     "entropy_production_with_floor",
     "component_samples",
-    "symmetric_latent_joint",
     *_LAZY,
 ]
 

@@ -193,15 +193,6 @@ class TwoMatrixModel(LatentChainModel):
         value = 0.0 - 0.5 * strength * float(np.sum(D * D))  # 0.0, not -0.0, when tied
         return value, {"W": -grad_U.T, "U": grad_U}
 
-    def as_onehot_rbm(self):
-        """The :class:`~nelc_edu.models.OneHotRBM` with the same W, c, b (drops U).
-
-        Equal to this model when it is tied.
-        """
-        from .onehot_rbm import OneHotRBM
-
-        return OneHotRBM(self._W, self._c, self._b)
-
     def gradient(
         self,
         X,
