@@ -1125,7 +1125,7 @@ def shipped_results_path(name: str = "mnist5k") -> Path:
 def load_shipped_results(name: str = "mnist5k") -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The full-scale results shipped with the package: ``(records, provenance)``.
 
-    Made by ``scripts/reproduce_mnist.py`` (see ``docs/results.md``); notebook 08 shows
+    Made by ``scripts/reproduce_mnist.py`` (see ``docs/results.md``); notebook 09 shows
     them without retraining.
     """
     return read_results_file(shipped_results_path(name))

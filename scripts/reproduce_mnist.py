@@ -6,7 +6,7 @@ log-likelihood, the latent entropy production (with its noise floor), the mean
 self-transition (vs 1/K), the class-histogram KL and the dominant cycles; checks each claim
 of MODEL.md section 6 seed by seed; writes the README table (markdown), the sweep figures,
 and the small results file shipped with the package (``nelc_edu/results/mnist5k.npz``, read
-by notebook 08).
+by notebook 09).
 
     python scripts/reproduce_mnist.py --workers 2          # about 10 min on 2 cores
     python scripts/reproduce_mnist.py --seeds 0-2 --out /tmp/mnist_quick --no-ship
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "mnist5k",
                     help="results directory (records + parameters)")
     ap.add_argument("--ship", type=Path, default=SHIPPED,
-                    help="small results file for notebook 08")
+                    help="small results file for notebook 09")
     ap.add_argument("--no-ship", action="store_true", help="do not write the shipped file")
     args = ap.parse_args(argv)
     raw = argv if argv is not None else sys.argv[1:]

@@ -11,7 +11,7 @@ One module per kind of figure:
 * :mod:`.latent`: untying the decoder and checking the gradient (notebooks 05-06);
 * :mod:`.training`: training curves, class histograms, the ``nelc-edu compare`` figure;
   :mod:`.runs`: checkpoints, sampler mixing and cycle walks of trained runs (04, 07);
-* :mod:`.sweeps`: many runs at once (``nelc-edu figures``, notebook 08).
+* :mod:`.sweeps`: many runs at once (``nelc-edu figures``, notebook 09).
 
 Every function returns matplotlib objects and never calls ``plt.show()``; the colour
 palette is Okabe-Ito (colour-blind safe) and font sizes are readable on a projector.

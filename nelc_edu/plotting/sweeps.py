@@ -1,4 +1,4 @@
-"""Figures of a sweep: many trained models at once (``nelc-edu figures``, notebook 08).
+"""Figures of a sweep: many trained models at once (``nelc-edu figures``, notebook 09).
 
 Every function takes **records**: the dicts of :func:`nelc_edu.sweeps.load_results` (one
 per run) or of the shipped results (:func:`nelc_edu.sweeps.load_shipped_results`), which

@@ -1,4 +1,4 @@
-"""Widget for notebook 08: pick any run of a sweep and see its latent graph and samples.
+"""Widget for notebook 09: pick any run of a sweep and see its latent graph and samples.
 
 The graph shows the strongest net currents and the dominant cycle; the "all currents" box
 draws every current above the run's threshold.

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 VIEWPORT = {"width": 1280, "height": 900}
 SCREENSHOT_PAGES = ["index.html", "notebooks/01_markov_chains_and_detailed_balance.html",
-                    "notebooks/07_training_latent_cycles.html", "docs/lecturer-guide.html",
+                    "notebooks/08_training_latent_cycles.html", "docs/lecturer-guide.html",
                     "api/markov.html"]
 PAGE_TIMEOUT_MS = 60_000
 
