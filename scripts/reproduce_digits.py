@@ -3,7 +3,7 @@
 Runs ``nelc_edu.experiments.compare`` (two-matrix model and one-hot RBM trained with PCD at
 equal budget, plus the exact-gradient one-hot RBM as the control) for each seed with the
 package defaults, then prints mean ± standard deviation per model and checks each claim of
-MODEL.md section 6 seed by seed.
+``docs/theory.md``, section 10, seed by seed.
 
     python scripts/reproduce_digits.py --seeds 0-4            # about 1 minute on one core
     python scripts/reproduce_digits.py --seeds 0-4 --markdown  # the table for docs/results.md

@@ -4,7 +4,8 @@ Runs the sweep (``nelc_edu.sweeps``; resumable: rerunning skips finished runs), 
 mean ± standard deviation over seeds per model kind of the train and held-out
 log-likelihood, the latent entropy production (with its noise floor), the mean
 self-transition (vs 1/K), the class-histogram KL and the dominant cycles; checks each claim
-of MODEL.md section 6 seed by seed; writes the README table (markdown), the sweep figures,
+of ``docs/theory.md`` section 10 seed by seed; writes the README table (markdown), the sweep
+figures,
 and the small results file shipped with the package (``nelc_edu/results/mnist5k.npz``, read
 by notebook 09).
 
@@ -52,7 +53,7 @@ def _pm(st, fmt="{:.2f}") -> str:
 
 
 def claims_by_seed(records, K: int) -> dict[str, list[bool]]:
-    """The claims of MODEL.md section 6, checked seed by seed (two-matrix vs PCD RBM)."""
+    """The claims of docs/theory.md section 10, checked seed by seed (two-matrix vs PCD RBM)."""
     by = {(r["settings"]["seed"], r["settings"]["kind"]): r["final"] for r in records}
     seeds = sorted({s for s, _ in by})
     out: dict[str, list[bool]] = {

@@ -68,7 +68,7 @@ def two_matrix_loglik(W, c, U, b, X):
 
 
 def two_matrix_exact_gradient(W, c, U, b, X):
-    """MODEL.md section 4, every expectation by enumeration."""
+    """docs/theory.md section 5, every expectation by enumeration."""
     K, N = W.shape
     Xall = all_states(N)
     P = 1 / (1 + np.exp(-(U.T + b)))

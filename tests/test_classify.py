@@ -1,4 +1,4 @@
-"""The logistic labeller and the class-histogram KL protocol (MODEL.md section 6)."""
+"""The logistic labeller and the class-histogram KL protocol (docs/theory.md section 9)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The main job (`nelc-edu compare`) and a CI-sized smoke test of the paper's claims.
 
 The full numbers over several seeds come from `scripts/reproduce_digits.py`; here one seed
-at a reduced budget must already show every qualitative claim of MODEL.md section 6.
+at a reduced budget must already show every qualitative claim of docs/theory.md section 10.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def test_two_matrix_beats_pcd_rbm_at_equal_budget(smoke):
 
 
 def test_exact_gradient_control_is_a_mixture_of_similar_quality(smoke):
-    """Same model family: trained exactly, the RBM's likelihood is close (MODEL.md section 6)."""
+    """Same model family: trained exactly, the RBM's likelihood is close (theory, section 8)."""
     tm, ctrl = smoke["two_matrix"].final, smoke["rbm_exact"].final
     assert abs(tm["log_likelihood"] - ctrl["log_likelihood"]) < 1.5
     assert ctrl["mean_self_transition"] > 0.5  # ... but its sampler hardly moves

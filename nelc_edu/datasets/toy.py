@@ -6,7 +6,7 @@
   full grid are both, so there are ``2**(n + 1) - 2`` distinct patterns.
 * :func:`noisy_prototypes` -- a Bernoulli mixture: pick a prototype, flip each pixel with
   probability ``flip_prob``. This is exactly the family a one-hot RBM or two-matrix model
-  represents (MODEL.md section 2), and :func:`prototype_log_prob` gives the exact
+  represents (``docs/theory.md``, section 3), and :func:`prototype_log_prob` gives the exact
   log-likelihood of the generating distribution, a ceiling for any fitted model.
 * :func:`patterns_3x3` -- :func:`noisy_prototypes` with four 3x3 prototypes
   (:data:`PROTOTYPES_3X3`): N = 9 visible units, 512 states, everything enumerable.

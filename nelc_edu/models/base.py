@@ -6,7 +6,7 @@ encoder ``q(z|x) = softmax_z(W[z] . x + c_z)`` (W of shape (K, N)) and a decoder
 alternates ``z -> x ~ p(.|z) -> z' ~ q(.|x)``; its latent transition matrix is
 ``T[z, z'] = E_{x ~ p(.|z)}[q(z'|x)]`` and the model's distribution of data is
 ``p(x) = sum_z pi_z p(x|z)`` with ``pi`` the stationary distribution of T
-(MODEL.md sections 2-5).
+(``docs/theory.md``, sections 3-6).
 
 Every quantity that needs an expectation over ``x ~ p(.|z)`` takes ``method``:
 
@@ -333,7 +333,7 @@ class LatentChainModel:
     def entropy_production(
         self, method: str | None = None, *, n_samples: int = DEFAULT_N_SAMPLES, seed=None
     ) -> float:
-        """Latent (coarse-grained) entropy production per step, in nats (MODEL.md section 1).
+        """Latent (coarse-grained) entropy production per step, in nats (theory page, section 2).
 
         Computed from ``log T`` so that underflowing entries do not fake an infinite value.
         With ``method="mc"`` the estimate is biased upward by the noise in ``T_hat``; see
@@ -375,7 +375,7 @@ class LatentChainModel:
     def path_entropy_production(
         self, method: str | None = None, *, n_samples: int = DEFAULT_N_SAMPLES, seed=None
     ) -> float:
-        """Path entropy production per step over stationary triples (z, x, z') (MODEL.md section 3).
+        """Path entropy production per step over stationary triples (z, x, z') (theory, section 4).
 
         ``E[log(pi_z p(x|z) q(z'|x) / (pi_z' p(x|z') q(z|x)))]`` with ``z ~ pi``,
         ``x ~ p(.|z)``, ``z' ~ q(.|x)``. With ``a(z, x) = log pi_z + log p(x|z) - log q(z|x)``

@@ -1,6 +1,6 @@
 r"""The binary restricted Boltzmann machine (Bernoulli visible and hidden units).
 
-The equilibrium reference of the course (MODEL.md section 2). Visible units
+The equilibrium reference of the course (``docs/theory.md``, section 3). Visible units
 :math:`x \in \{0,1\}^N`, hidden units :math:`h \in \{0,1\}^M`, and the Boltzmann joint
 
 .. math::

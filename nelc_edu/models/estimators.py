@@ -121,7 +121,7 @@ def component_samples(
 
 
 def entropy_production_from_log_T(log_T: np.ndarray, pi: np.ndarray) -> float:
-    """Latent entropy production per step from ``log T`` (MODEL.md section 1), in log space.
+    """Latent entropy production per step from ``log T``, in log space (theory page, section 2).
 
     ``sigma = sum_{i<j} (F_ij - F_ji) log(F_ij / F_ji)`` with fluxes ``F_ij = pi_i T_ij``;
     the logarithm is taken from ``log T`` directly, so an entry of T that would underflow in

@@ -1,7 +1,7 @@
 """Exact enumeration helpers and log-space numerics for the latent-chain models.
 
 Small models (N <= :data:`N_MAX_EXACT` visible units) are evaluated exactly by summing over
-all 2^N visible states (MODEL.md section 5, estimator 1). The sums are done in chunks, so the
+all 2^N visible states (``docs/theory.md``, section 6). The sums are done in chunks, so the
 memory stays bounded, and in log space, so nothing underflows.
 
 Examples

@@ -6,7 +6,7 @@ Energy ``E(x, z) = -W[z] . x - b . x - c_z``. Both conditionals come from this o
 with the decoder tied to the encoder, ``U = W.T``. Its marginal is a Bernoulli mixture with
 exact weights ``P(z) ∝ exp(c_z) prod_i (1 + exp(W[z, i] + b_i))``: the log-likelihood and
 its gradient are exact and cheap at any N. The alternating sampler obeys detailed balance
-with respect to ``P(z)`` (MODEL.md section 2).
+with respect to ``P(z)`` (``docs/theory.md``, section 3).
 
 Examples
 --------

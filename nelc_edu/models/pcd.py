@@ -3,7 +3,7 @@
 Training keeps ``C`` chains running between parameter updates (:class:`PersistentChains`):
 each update moves every chain one step (:mod:`.sampling` describes a step) and uses the
 chains' last triples ``(z, x, z')`` as samples of the model. Two gradients are built on them
-(``MODEL.md`` sections 4-5; Baiesi & Rosso, arXiv:2512.11415):
+(``docs/theory.md``, sections 5 and 8; Baiesi & Rosso, arXiv:2512.11415):
 
 * :func:`two_matrix_pcd_gradient`: the two-matrix model's log-likelihood gradient, a data
   term plus a stationary "two-step" term, with ``pi`` and the fundamental matrix ``Z``
@@ -312,7 +312,7 @@ def two_matrix_pcd_gradient(
 
     Advances ``chains`` one step, then returns the data term on ``batch`` plus the
     stationary two-step term over the chains' last triples ``(z_prev, x, q(.|x))``
-    (MODEL.md sections 4-5):
+    (``docs/theory.md``, sections 5 and 8):
 
     * ``pi``, ``Z = inv(I - T + 1 pi)`` from ``chains.T_running`` (or from ``T``);
     * responsibilities ``r(z|x) ~ pi_z p(x|z)`` (log space), ``rho = mean r``;

@@ -3,9 +3,10 @@
 The encoder ``q(z|x) = softmax_z(W[z] . x + c_z)`` and the decoder
 ``p(x|z) = prod_i Bernoulli(x_i; sigmoid(U[i, z] + b_i))`` have **independent** parameters.
 Tying ``U = W.T`` gives back the one-hot RBM (the equilibrium special case); untied, the latent
-chain is generically not reversible (MODEL.md section 3).
+chain is generically not reversible (``docs/theory.md``, section 4).
 
-The gradient of the log-likelihood is the two-step rule of MODEL.md section 4, exact given T:
+The gradient of the log-likelihood is the two-step rule (``docs/theory.md``, section 5), exact
+given T:
 responsibilities ``r(z|x)``, ``rho = mean_x r(.|x)``, ``h = Z (rho / pi)`` (Z the fundamental
 matrix of T, h centred as ``h - pi.h``) and ``H(x) = q(.|x) . h``:
 
@@ -202,7 +203,7 @@ class TwoMatrixModel(LatentChainModel):
         seed=None,
         stationary_term: str = "exact",
     ) -> dict[str, np.ndarray]:
-        """Two-step gradient of :meth:`log_likelihood` (MODEL.md section 4), exact given T.
+        """Two-step gradient of :meth:`log_likelihood`, exact given T (theory page, section 5).
 
         Parameters
         ----------

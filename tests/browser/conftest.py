@@ -4,7 +4,7 @@ The tests drive JupyterLab the way a student does (open a notebook, Run All Cell
 slider) and look at what the browser shows. Both the server and the browser are shared by
 every notebook of the session to keep the wall time down.
 
-Tools needed (see ``../shared/RECIPES.md``):
+Tools needed:
 
 * Debian's Chromium, ``apt-get install -y chromium`` (launched as ``/usr/lib/chromium/chromium``,
   or the binary named by ``NELC_CHROMIUM``);
