@@ -5,9 +5,8 @@ mean ± standard deviation over seeds per model kind of the train and held-out
 log-likelihood, the latent entropy production (with its noise floor), the mean
 self-transition (vs 1/K), the class-histogram KL and the dominant cycles; checks each claim
 of ``docs/theory.md`` section 10 seed by seed; writes the README table (markdown), the sweep
-figures,
-and the small results file shipped with the package (``nelc_edu/results/mnist5k.npz``, read
-by notebook 09).
+figures, and the small results file shipped with the package
+(``nelc_edu/results/mnist5k.npz``, read by notebook 09).
 
     python scripts/reproduce_mnist.py --workers 2          # about 10 min on 2 cores
     python scripts/reproduce_mnist.py --seeds 0-2 --out /tmp/mnist_quick --no-ship
