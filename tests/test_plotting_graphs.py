@@ -191,3 +191,12 @@ def test_image_helpers_validate():
         plotting.image_grid(np.zeros((3, 64)), titles=["a"])
     fig, ax = plotting.image_grid(np.zeros((3, 10)), shape=(2, 5), ncols=3)
     assert ax.images[0].get_array().shape[1] == 3 * 5 + 2
+
+
+def test_convergence_figure_names_whose_rate_its_guide_is():
+    """A reversible chain's plug-in sigma has an O(1/n) error, not 1/sqrt(n): the default
+    title promises no rate, and the guide says it is an irreversible chain's."""
+    n = np.array([100, 1000, 10000])
+    fig, ax = plotting.plot_convergence(n, 0.4 + np.array([0.1, 0.03, 0.01]), 0.4)
+    assert "sqrt" not in ax.get_title()
+    assert any("irreversible" in line.get_label() for line in ax.get_lines())
