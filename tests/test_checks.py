@@ -1,11 +1,14 @@
-"""Self-checks of the notebooks' exercises (nelc_edu.checks): each checker accepts the right
-answer, refuses a wrong one with a hint, and the hint never contains the answer.
+"""Self-checks of the notebooks' exercises (``nelc_edu.checks``).
 
-Each notebook's checkers have their own block below; the right answers are recomputed here
-independently of the checker (by hand, as a student would), never copied from it.
+For every checker: a right answer, computed here independently of the checker, is accepted;
+a wrong one is refused with a hint; and the hint does not give the answer away. Each block
+of this file belongs to the notebooks it names.
 """
 
 from __future__ import annotations
+
+import itertools
+import math
 
 import numpy as np
 import pytest
@@ -246,3 +249,298 @@ def test_nb06_6_4_terms_of_the_series(capsys):
 def test_nb05_nb06_placeholder_answer_is_refused(capsys, number):
     ok, out = _feedback(capsys, number, ...)
     assert not ok and "replace the ..." in out
+
+
+def _hint_hides(hint: str, *values) -> None:
+    """The hint names none of the expected values (as the student would print them)."""
+    for v in values:
+        for text in {str(v), f"{v:.3f}" if isinstance(v, float) else str(v),
+                     f"{v:.2f}" if isinstance(v, float) else str(v)}:
+            assert text not in hint, f"the hint {hint!r} gives away {text!r}"
+
+
+def test_check_prints_one_line_and_never_the_answer(capsys):
+    assert checks.check("0.1", 13) is True
+    assert capsys.readouterr().out == "Right: exercise 0.1 checks out.\n"
+    assert checks.check("0.1", 7) is False
+    out = capsys.readouterr().out
+    assert out.startswith("Not yet (exercise 0.1): ") and "13" not in out
+    assert checks.check("0.1", ...) is False
+    assert "replace the ..." in capsys.readouterr().out
+
+
+# ---- notebooks 00-04 (branch nb-early) --------------------------------------------------
+
+from nelc_edu.checks import (  # noqa: E402
+    notebook_00,
+    notebook_01,
+    notebook_02,
+    notebook_03,
+    notebook_04,
+)
+
+
+def test_every_exercise_of_notebooks_00_to_04_has_a_checker():
+    for number in ["0.1", "1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4",
+                   "4.1", "4.2", "4.3"]:
+        assert checks.has_check(number), number
+
+
+# --- 00 ---
+
+def test_0_1_steps_to_settle():
+    # (1 - pi_0) (1 - a - b)^t < 1e-3 with pi_0 = b / (a + b)
+    a, b = 0.3, 0.1
+    expected = math.ceil(math.log(1e-3 / (1 - b / (a + b))) / math.log(1 - a - b))
+    assert notebook_00.steps_to_settle(expected) == (True, "")
+    for wrong in (expected - 1, expected + 5, 0):
+        ok, hint = notebook_00.steps_to_settle(wrong)
+        assert not ok and hint
+        _hint_hides(hint, expected)
+    ok, hint = notebook_00.steps_to_settle(float(expected))
+    assert not ok and "whole number" in hint
+
+
+# --- 01 ---
+
+def test_1_1_uniform_but_irreversible():
+    T_doubly = np.array([[0.2, 0.6, 0.2], [0.1, 0.3, 0.6], [0.7, 0.1, 0.2]])
+    assert notebook_01.uniform_but_irreversible(T_doubly) == (True, "")
+    wrong = {
+        "reversible": np.full((3, 3), 1 / 3),
+        "not uniform": np.array([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.2, 0.0, 0.8]]),
+        "not stochastic": np.array([[0.5, 0.6, 0.0], [0.0, 0.5, 0.5], [0.5, 0.0, 0.5]]),
+        "wrong shape": np.eye(4),
+    }
+    hints = {}
+    for name, T in wrong.items():
+        ok, hints[name] = notebook_01.uniform_but_irreversible(T)
+        assert not ok and hints[name]
+    assert "reversible" in hints["reversible"] and "columns" in hints["not uniform"]
+
+
+def test_1_2_simple_cycle_counts():
+    nx = pytest.importorskip("networkx")
+    counts = [sum(1 for c in nx.simple_cycles(nx.complete_graph(n, create_using=nx.DiGraph))
+                  if len(c) >= 3) for n in range(3, 8)]
+    assert notebook_01.simple_cycle_counts(counts) == (True, "")
+    with_two_cycles = [c + n * (n - 1) // 2 for c, n in zip(counts, range(3, 8), strict=True)]
+    ok, hint = notebook_01.simple_cycle_counts(with_two_cycles)
+    assert not ok and "2-cycles" in hint
+    ok, hint = notebook_01.simple_cycle_counts(counts[:4])
+    assert not ok and "5 numbers" in hint
+    ok, hint = notebook_01.simple_cycle_counts([c + 1 for c in counts])
+    assert not ok
+    _hint_hides(hint, *counts)
+
+
+def _period_by_cycles(T) -> int:
+    """gcd of the lengths of the cycles of the support graph (self-loops have length 1)."""
+    nx = pytest.importorskip("networkx")
+    G = nx.DiGraph([(i, j) for i, j in zip(*np.nonzero(np.asarray(T) > 0), strict=True)])
+    return math.gcd(*[len(c) for c in nx.simple_cycles(G)])
+
+
+def test_1_3_ring_periods():
+    from nelc_edu import markov
+
+    periods = [_period_by_cycles(markov.driven_ring(n, a, p_stay=s))
+               for n, a, s in notebook_01.PERIOD_RINGS]
+    assert notebook_01.ring_periods(periods) == (True, "")
+    ok, hint = notebook_01.ring_periods([2, 2, 2, 2])
+    assert not ok and "n = 5" in hint
+    ok, hint = notebook_01.ring_periods([1.0, 2, 1, 5])
+    assert not ok and "whole numbers" in hint
+
+
+# --- 02 ---
+
+def _ring_sigma(n, affinity, p_stay):
+    ratio = np.exp(affinity / n)
+    p, q = (1 - p_stay) * ratio / (1 + ratio), (1 - p_stay) / (1 + ratio)
+    return (p - q) * np.log(p / q)
+
+
+def test_2_1_ring_entropy_production():
+    assert notebook_02.ring_entropy_production(_ring_sigma) == (True, "")
+    ok, hint = notebook_02.ring_entropy_production(lambda n, a, s: n * _ring_sigma(n, a, s))
+    assert not ok and "n times" in hint
+    ok, hint = notebook_02.ring_entropy_production(lambda n, a, s: 0.5)
+    assert not ok and "markov.entropy_production" in hint
+    _hint_hides(hint, float(_ring_sigma(3, 1.0, 0.0)))
+    ok, hint = notebook_02.ring_entropy_production(0.3)
+    assert not ok and "function" in hint
+
+
+def test_2_2_length_until_finite():
+    n, affinity, p_stay = notebook_02.TRAJECTORY_RING
+    q = (1 - p_stay) / (1 + math.exp(affinity / n))          # the backward step, by hand
+    expected = math.log(0.1 / n) / math.log(1 - q / n)
+    assert notebook_02.length_until_finite(expected)[0]
+    assert notebook_02.length_until_finite(round(expected))[0]
+    ok, hint = notebook_02.length_until_finite(math.log(0.1 / n) / math.log(1 - q))
+    assert not ok and hint
+    _hint_hides(hint, round(expected), float(expected))
+
+
+def _lumped_sigma_by_hand(T, labels) -> float:
+    pi = np.linalg.matrix_power(T, 2000)[0]
+    F = pi[:, None] * T
+    blocks = sorted(set(labels))
+    FB = np.array([[F[np.ix_([i for i, b in enumerate(labels) if b == A],
+                             [j for j, b in enumerate(labels) if b == B])].sum()
+                    for B in blocks] for A in blocks])
+    off = ~np.eye(len(blocks), dtype=bool)
+    return float(np.sum(FB[off] * np.log(FB[off] / FB.T[off])))
+
+
+def test_2_3_best_partition():
+    from nelc_edu import markov
+
+    T = markov.random_nonreversible_chain(6, seed=0)
+    scores = {lab: _lumped_sigma_by_hand(T, lab) for lab in itertools.product(range(3), repeat=6)
+              if len(set(lab)) in (2, 3)}
+    best = max(scores, key=scores.get)
+    worst = min(scores, key=scores.get)
+    assert notebook_02.best_partition(list(best)) == (True, "")
+    ok, hint = notebook_02.best_partition(list(worst))
+    assert not ok and "another partition" in hint and str(list(best)) not in hint
+    assert not notebook_02.best_partition([0, 0, 0, 0, 0, 0])[0]
+    assert not notebook_02.best_partition([0, 1, 2, 3, 0, 1])[0]
+    assert not notebook_02.best_partition([0, 1])[0]
+
+
+# --- 03 ---
+
+def _rbm():
+    from nelc_edu import BinaryRBM
+
+    return BinaryRBM.random(**notebook_03.RBM_ARGS)
+
+
+def test_3_1_conditional_by_enumeration():
+    from nelc_edu.models.binary_rbm import enumerate_states
+
+    rbm = _rbm()
+    x = np.array(notebook_03.X_STATE, dtype=float)
+    H = enumerate_states(rbm.M).astype(float)
+    w = np.exp(H @ rbm.W @ x + H @ rbm.c)
+    p_on = (w / w.sum()) @ H
+    assert notebook_03.conditional_by_enumeration(p_on) == (True, "")
+    ok, hint = notebook_03.conditional_by_enumeration(1 - p_on)
+    assert not ok and "h_k = 0" in hint
+    ok, hint = notebook_03.conditional_by_enumeration(np.full(rbm.M, 0.5))
+    assert not ok
+    _hint_hides(hint, *[float(v) for v in p_on])
+    assert not notebook_03.conditional_by_enumeration(p_on[:2])[0]
+
+
+def test_3_2_latent_transition_matrix():
+    from nelc_edu.models.binary_rbm import enumerate_states
+
+    rbm = _rbm()
+    H, X = enumerate_states(rbm.M), enumerate_states(rbm.N)
+    # by hand, unit by unit: p(x | h) and p(h' | x) as products of sigmoids
+    def prob(states, on):                     # P(states) of independent units, P(unit on) = on
+        return np.prod(np.where(states == 1, on, 1 - on))
+
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    px = np.array([[prob(x, sig(rbm.W.T @ h + rbm.b)) for x in X] for h in H])
+    ph = np.array([[prob(h, sig(rbm.W @ x + rbm.c)) for h in H] for x in X])
+    T = px @ ph
+    assert notebook_03.latent_transition_matrix(T) == (True, "")
+    ok, hint = notebook_03.latent_transition_matrix(T.T)
+    assert not ok and "columns" in hint
+    ok, hint = notebook_03.latent_transition_matrix(np.eye(len(H)))
+    assert not ok and hint
+    assert not notebook_03.latent_transition_matrix(T[:4, :4])[0]
+
+
+def test_3_3_cd_bias_agrees_with_monte_carlo_and_checks():
+    from nelc_edu.models.binary_rbm import enumerate_states
+
+    rbm = _rbm()
+    X = enumerate_states(rbm.N)[list(notebook_03.TOY_ROWS)]
+    bias = notebook_03.cd_bias(rbm, X, notebook_03.CD_STEPS)
+    # independent truth for k = 1: a large Monte Carlo CD-1 estimate
+    g = rbm.gradient(X)["W"]
+    mc = np.linalg.norm(rbm.cd_gradient(np.repeat(X, 40_000, axis=0), k=1, seed=0)["W"] - g)
+    assert abs(mc - bias[0]) < 0.01
+    assert (np.diff(bias) < 0).all()
+    assert notebook_03.exact_cd_bias(bias) == (True, "")
+    longer = notebook_03.cd_bias(rbm, X, tuple(range(1, 12)))
+    ok, hint = notebook_03.exact_cd_bias(longer[1:])
+    assert not ok and "off by one" in hint
+    noisy = bias + np.array([0, 0.01, 0.02, 0.005, 0.01, 0.003, 0.008, 0.002, 0.006, 0.004])
+    ok, hint = notebook_03.exact_cd_bias(noisy)
+    assert not ok and "Monte Carlo" in hint
+    _hint_hides(hint, *[float(b) for b in bias[:3]])
+    assert not notebook_03.exact_cd_bias(bias[:5])[0]
+
+
+def test_3_4_how_many_chains():
+    assert notebook_03.how_many_chains(500) == (True, "")
+    ok, hint = notebook_03.how_many_chains(5)
+    assert not ok and "closer" in hint
+    ok, hint = notebook_03.how_many_chains(50)
+    assert not ok and "5 or 500" in hint
+
+
+# --- 04 ---
+
+def test_4_1_latent_marginal_by_enumeration():
+    from nelc_edu import OneHotRBM
+
+    m = OneHotRBM.random(**notebook_04.SMALL_MODEL_ARGS)
+    X = ((np.arange(2 ** m.N)[:, None] >> np.arange(m.N)) & 1).astype(float)
+    neg_E = X @ m.W.T + (X @ m.b)[:, None] + m.c
+    w = np.exp(neg_E - neg_E.max()).sum(axis=0)
+    P = w / w.sum()
+    assert notebook_04.latent_marginal_by_enumeration(P) == (True, "")
+    ok, hint = notebook_04.latent_marginal_by_enumeration(w)
+    assert not ok and "sum to 1" in hint
+    ok, hint = notebook_04.latent_marginal_by_enumeration(P[::-1])
+    assert not ok
+    _hint_hides(hint, *[float(p) for p in P])
+
+
+def test_4_2_steps_to_forget():
+    from nelc_edu import markov
+
+    T = markov.random_reversible_chain(5, seed=3)
+    T = 0.9 * np.eye(5) + 0.1 * T                        # a sticky chain
+    pi = np.linalg.matrix_power(T, 100_000)[0]
+    p, t = np.full(5, 0.2), 0
+    while 0.5 * np.abs(p - pi).sum() >= 0.05:
+        p, t = p @ T, t + 1
+    assert notebook_04.steps_to_forget((T, t)) == (True, "")
+    ok, hint = notebook_04.steps_to_forget((T, t + 1))
+    assert not ok and "count t from 0" in hint
+    ok, hint = notebook_04.steps_to_forget((T, t - 1))
+    assert not ok
+    ok, hint = notebook_04.steps_to_forget((T, 3 * t))
+    assert not ok
+    _hint_hides(hint, t)
+    assert not notebook_04.steps_to_forget(t)[0]
+    assert not notebook_04.steps_to_forget((np.ones((3, 3)), t))[0]
+
+
+def test_4_3_own_posterior():
+    from nelc_edu import OneHotRBM
+
+    m = OneHotRBM.random(5, 30, scale=3.0, seed=2)
+    rng = np.random.default_rng(0)
+    own, anyone = [], []
+    for z in range(m.K):
+        xs = (rng.random((4000, m.N)) < m.decoder_probs()[z]).astype(np.uint8)
+        q = np.exp(m.log_encoder(xs))
+        own.append(q[:, z].mean())
+        anyone.append(q.mean(axis=0)[(z + 1) % m.K])     # another component's column
+    assert notebook_04.own_posterior((m, own)) == (True, "")
+    ok, hint = notebook_04.own_posterior((m, anyone))
+    assert not ok and "same z" in hint
+    assert not notebook_04.own_posterior(own)[0]
+    assert not notebook_04.own_posterior((own, m))[0]
+    assert not notebook_04.own_posterior((m, own[:3]))[0]
+
+# ---- end of notebooks 00-04 --------------------------------------------------------------

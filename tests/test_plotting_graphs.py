@@ -191,3 +191,29 @@ def test_image_helpers_validate():
         plotting.image_grid(np.zeros((3, 64)), titles=["a"])
     fig, ax = plotting.image_grid(np.zeros((3, 10)), shape=(2, 5), ncols=3)
     assert ax.images[0].get_array().shape[1] == 3 * 5 + 2
+
+
+def test_convergence_figure_names_whose_rate_its_guide_is():
+    """A reversible chain's plug-in sigma has an O(1/n) error, not 1/sqrt(n): the default
+    title promises no rate, and the guide says it is an irreversible chain's."""
+    n = np.array([100, 1000, 10000])
+    fig, ax = plotting.plot_convergence(n, 0.4 + np.array([0.1, 0.03, 0.01]), 0.4)
+    assert "sqrt" not in ax.get_title()
+    assert any("irreversible" in line.get_label() for line in ax.get_lines())
+
+
+def test_training_curves_say_when_sigma_is_rounding():
+    """A tied model's sigma and floor (1e-32, 1e-26) are rounding: the panel says so instead of
+    drawing them on a 1e-25 offset scale; a measured sigma gets no such note."""
+    from nelc_edu.training import TrainingHistory
+
+    def history(sigma, floor):
+        return TrainingHistory(model=None, steps=[0, 10], records=[
+            {"log_likelihood": -40.0, "entropy_production": s, "ep_noise_floor": floor,
+             "mean_self_transition": 0.5} for s in sigma])
+
+    fig, axes = plotting.plot_training_curves({"rbm": history([1e-32, 4e-31], 1e-26)})
+    texts = [t.get_text() for t in axes[1].texts]
+    assert any("rounding level" in t for t in texts) and axes[1].get_ylim()[1] == 1e-20
+    fig, axes = plotting.plot_training_curves({"two_matrix": history([1e-4, 0.2], 1e-5)})
+    assert not any("rounding level" in t.get_text() for t in axes[1].texts)

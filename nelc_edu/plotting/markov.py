@@ -219,14 +219,16 @@ def plot_convergence(
     *,
     ax: Any = None,
     quantity: str = r"\sigma",
-    title: str | None = "error shrinks like $1/\\sqrt{n}$",
+    title: str | None = "error vs trajectory length",
     figsize: tuple[float, float] = (6.4, 4.4),
 ):
     """Log-log plot of the error ``|estimate - exact|`` against trajectory length.
 
     Faint dots: each repeat; line: the root-mean-square error over the finite repeats;
-    dashed grey: a ``c / sqrt(n)`` guide anchored at the longest trajectory. Lengths
-    where some repeat returned ``inf`` get a triangle at the top.
+    dashed grey: a ``c / sqrt(n)`` guide anchored at the longest trajectory, the rate of an
+    irreversible chain's estimate (a reversible chain's plug-in sigma is biased upward and
+    its error falls like ``1/n``, faster than the guide: ``docs/theory.md``, "The noise
+    floor"). Lengths where some repeat returned ``inf`` get a triangle at the top.
 
     Parameters
     ----------
@@ -276,7 +278,7 @@ def plot_convergence(
         c = rms[k] * math.sqrt(n[k])
         guide_n = np.geomspace(n.min(), n.max(), 50)
         ax.plot(guide_n, c / np.sqrt(guide_n), color=GREY, ls="--", lw=1.8,
-                label=r"$\propto 1/\sqrt{n}$")
+                label=r"$\propto 1/\sqrt{n}$ (irreversible chain)")
     _mark_infinite(ax, n, est, "estimate = ∞")
     ax.set_xscale("log")
     ax.set_yscale("log")

@@ -112,6 +112,7 @@ def plot_training_curves(
                         xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=11)
         if key == "entropy_production":
             ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
+            _note_rounding_level(ax, runs)
         if key.startswith("log_likelihood"):
             curves = [(np.asarray(_history_of(o).steps, float), _history_of(o).get(key),
                        kind_style(k)["color"]) for k, o in runs.items()
@@ -119,6 +120,29 @@ def plot_training_curves(
             zoom_past_start(ax, curves)
     legend_above(axes, ncols=len(runs))
     return fig, axes
+
+
+#: An entropy production (or noise floor) below this is rounding: the estimate of a tied model.
+ROUNDING_SIGMA = 1e-20
+
+
+def _note_rounding_level(ax, runs) -> None:
+    """Say so when every sigma and floor on the panel is rounding (tied models, e.g. RBMs).
+
+    Otherwise the axis would show rounding noise of order 1e-25 on an offset scale, which a
+    student reads as a measurement (``docs/theory.md``, "Estimating T": a tied model's
+    estimate is reversible whatever the draws).
+    """
+    vals = [np.asarray(_history_of(o).get(k), float) for o in runs.values()
+            for k in ("entropy_production", "ep_noise_floor") if k in _history_of(o).keys()]
+    vals = np.concatenate(vals) if vals else np.array([])
+    vals = vals[np.isfinite(vals)]
+    if not vals.size or np.abs(vals).max() >= ROUNDING_SIGMA:
+        return
+    ax.set_ylim(0.0, ROUNDING_SIGMA)
+    ax.annotate(f"σ and its noise floor: rounding level\n(all below {ROUNDING_SIGMA:.0e})",
+                xy=(0.5, 0.5), xycoords="axes fraction", ha="center", va="center",
+                fontsize=10, color="#333333")
 
 
 def zoom_past_start(ax, curves, *, after: float | None = None) -> None:
