@@ -44,6 +44,7 @@ _SUBMODULES = {
     "editions",
     "untying",
     "finite_differences",
+    "exact_training",
     "gradient_fidelity",
 }
 

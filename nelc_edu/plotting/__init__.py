@@ -9,6 +9,7 @@ One module per kind of figure:
   and the figures of the widgets of notebooks 00-02;
 * :mod:`.images`: grids of binary images; :mod:`.rbm`: the binary RBM (notebook 03);
 * :mod:`.latent`: untying the decoder and checking the gradient (notebooks 05-06);
+* :mod:`.mechanism`: exact training traces, step by step (notebook 07);
 * :mod:`.training`: training curves, class histograms, the ``nelc-edu compare`` figure;
   :mod:`.runs`: checkpoints, sampler mixing and cycle walks of trained runs (04, 07);
 * :mod:`.sweeps`: many runs at once (``nelc-edu figures``, notebook 09).
@@ -39,6 +40,13 @@ from .markov import (
     plot_lumping,
 )
 from .matrices import draw_current_matrix, draw_transition_matrix
+from .mechanism import (
+    draw_trace_graph,
+    draw_trace_step,
+    plot_occupation,
+    plot_self_transition_ledger,
+    plot_trace_curves,
+)
 from .rbm import (
     draw_training_comparison,
     plot_binary_images,
@@ -88,6 +96,9 @@ __all__ = [
     # latent chains: untying, gradients
     "draw_latent_graph", "plot_untying_curves", "draw_untying", "plot_latent_vs_path",
     "plot_gradient_check", "draw_gradient_check", "plot_estimator_comparison",
+    # why cycles emerge: exact training traces
+    "plot_trace_curves", "plot_occupation", "plot_self_transition_ledger", "draw_trace_graph",
+    "draw_trace_step",
     # training and trained runs
     "plot_training_curves", "plot_class_histograms", "plot_comparison", "plot_checkpoint",
     "plot_along_training", "plot_kl_vs_burn_in", "plot_cycle_walk",

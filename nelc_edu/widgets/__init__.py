@@ -8,6 +8,7 @@ drawn twice.
 
 from .latent import gradient_check_explorer, untying_explorer
 from .markov import ring_explorer, trajectory_estimator_demo, two_state_explorer
+from .mechanism import training_replay
 from .rbm import rbm_training_widget
 from .sweeps import run_explorer
 from .training import checkpoint_scrubber
@@ -19,6 +20,7 @@ __all__ = [
     "rbm_training_widget",
     "untying_explorer",
     "gradient_check_explorer",
+    "training_replay",
     "checkpoint_scrubber",
     "run_explorer",
 ]
