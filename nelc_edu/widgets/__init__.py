@@ -6,6 +6,7 @@ figures live in :mod:`nelc_edu.plotting`); the callback redraws through
 drawn twice.
 """
 
+from .dial import dial_explorer
 from .latent import gradient_check_explorer, untying_explorer
 from .markov import ring_explorer, trajectory_estimator_demo, two_state_explorer
 from .rbm import rbm_training_widget
@@ -21,4 +22,5 @@ __all__ = [
     "gradient_check_explorer",
     "checkpoint_scrubber",
     "run_explorer",
+    "dial_explorer",
 ]
