@@ -1,4 +1,4 @@
-"""Figures of trained runs: checkpoints, quantities along training, sampler mixing (04, 07).
+"""Figures of trained runs: checkpoints, quantities along training, sampler mixing (04, 08).
 
 * :func:`plot_checkpoint` draws one training checkpoint: the latent graph (decoder-mean
   images as nodes, the strongest net currents above the run's threshold as arrows, the

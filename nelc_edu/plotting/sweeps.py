@@ -543,7 +543,8 @@ def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16,
 
 def _run_report(record, cyc, n_drawn: int, n_above: int) -> str:
     s = record["settings"]
-    cyc_txt = (" -> ".join(map(str, [*cyc, cyc[0]])) if cyc else "none above the noise")
+    cyc_txt = (" -> ".join(map(str, [*cyc, cyc[0]])) if cyc
+               else "none (no current exceeds 3 standard errors)")
     arrows = (f"; arrows: the {n_drawn} strongest of {n_above} net currents above the "
               "threshold" if n_drawn < n_above else "")
     return (f"{_style(s['kind'])['label']}, K = {s['K']}, seed {s['seed']}: log-lik "
