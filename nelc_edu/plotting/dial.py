@@ -372,7 +372,7 @@ def draw_dial_run(fig, records: Sequence[Mapping[str, Any]], tie_penalty: float,
     >>> draw_dial_run(new_figure((12, 9)), recs, 1.0, seed=2)[:34]
     'two-matrix (PCD), λ = 1, seed 2: l'
     """
-    from .graphs import draw_trained_graph
+    from .graphs import _format_pi, draw_trained_graph
     from .images import image_grid
 
     table = _as_table(records) if table is None else table
@@ -388,10 +388,29 @@ def draw_dial_run(fig, records: Sequence[Mapping[str, Any]], tie_penalty: float,
     draw_trained_graph(left, np.asarray(f["T"], float), pi, node_images=means,
                        threshold=float(f.get("current_threshold") or 0.0), cycle=cyc,
                        all_currents=all_currents, caption=False,
-                       title=f"latent graph, λ = {_lambda_label(tie_penalty)}, seed {s['seed']}")
-    image_grid(means, ax=right, ncols=min(5, len(means)), titles=[f"{p:.2f}" for p in pi],
+                       current_scale=_sweep_current_scale(records),
+                       title=f"latent graph, λ = {_lambda_label(tie_penalty)}, seed {s['seed']}"
+                             "\n(arrow scale shared by every run of the sweep)")
+    image_grid(means, ax=right, ncols=min(5, len(means)), titles=[_format_pi(p) for p in pi],
                title="decoder means p(x | z) (label: π)")
     return _report(rec, table, tie_penalty, cyc)
+
+
+def _sweep_current_scale(records) -> float | None:
+    """The largest net current above its run's threshold in the whole sweep, so that arrow
+    widths and colours compare between runs (a run with tiny currents gets thin arrows)."""
+    from ..markov import probability_currents
+
+    best = 0.0
+    for rec in records:
+        f = rec.get("final", {})
+        if f.get("T") is None or f.get("pi") is None:
+            continue
+        J = probability_currents(np.asarray(f["T"], float), np.asarray(f["pi"], float))
+        above = J[J > float(f.get("current_threshold") or 0.0)]
+        if above.size:
+            best = max(best, float(above.max()))
+    return best if best > 0 else None
 
 
 def _report(rec, table, lam: float, cyc) -> str:
