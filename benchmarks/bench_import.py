@@ -7,6 +7,7 @@ Prints the median over fresh interpreters, and the ratio to importing numpy alon
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -22,7 +23,10 @@ def _time(stmt: str, repeats: int) -> list[float]:
 
 
 def main() -> None:
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("repeats", type=int, nargs="?", default=15,
+                        help="fresh interpreters per statement")
+    repeats = parser.parse_args().repeats
     rows = {}
     for label, stmt in [
         ("import numpy", "import numpy"),

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from nelc_edu import __version__
+from nelc_edu.cli.sweep import parse_float_list, parse_int_list
 from nelc_edu.dial import dial_table, format_dial_summary
 from nelc_edu.experiments import default_settings
 from nelc_edu.sweeps import (
@@ -35,8 +36,6 @@ from nelc_edu.sweeps import (
     compact_results,
     load_results,
     machine_info,
-    parse_float_list,
-    parse_int_list,
     run_id,
     run_sweep,
 )

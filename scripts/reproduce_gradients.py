@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from nelc_edu import __version__
+from nelc_edu.cli.sweep import parse_int_list
 from nelc_edu.experiments import default_settings
 from nelc_edu.sweeps import (
     SweepGrid,
@@ -36,7 +37,6 @@ from nelc_edu.sweeps import (
     format_summary,
     load_results,
     machine_info,
-    parse_int_list,
     run_id,
     run_sweep,
 )

@@ -9,6 +9,7 @@ log-likelihood, entropy production, mean self-transition and class KL.
 
 from __future__ import annotations
 
+import argparse
 import itertools
 
 import numpy as np
@@ -18,6 +19,7 @@ from nelc_edu.training import TrainingDivergedError
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     rows = []
     for lr, n_updates in itertools.product((0.003, 0.01, 0.03), (2000, 4000)):
         for kind in ("two_matrix", "rbm"):

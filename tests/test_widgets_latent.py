@@ -128,6 +128,19 @@ def test_untying_curves_skip_zeros_on_log_axis():
     plt.close(fig)
 
 
+def test_untying_note_stays_readable_over_the_slider_marker():
+    """At small a the slider's marker line crosses the "a = 0" note: the note sits on a box."""
+    fig, ax = L.plot_untying_curves(U.untying_sweep([0.0, 0.05, 1.0]), a_marker=0.05)
+    (note,) = [t for t in ax.texts if "both are 0" in t.get_text()]
+    (marker,) = [ln for ln in ax.lines if np.all(np.asarray(ln.get_xdata()) == 0.05)]
+    fig.canvas.draw()
+    box = note.get_window_extent()
+    x_marker = ax.transData.transform((0.05, 1.0))[0]
+    assert box.x0 < x_marker < box.x1                     # the case the box is for
+    assert note.get_bbox_patch() is not None and note.get_zorder() > marker.get_zorder()
+    plt.close(fig)
+
+
 # ----------------------------------------------------------------------------- 06: gradient
 @pytest.fixture(scope="module")
 def small():
@@ -169,6 +182,23 @@ def test_gradient_check_figure(small):
     assert "relative error" in text and len(figure_to_png(fig)) > 20_000
     fig, ax = L.plot_gradient_check(FD.gradient_check(model, X), highlight=("W", 2))
     assert len(ax.collections) == 5      # four arrays and the highlighted entry
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("name, index", [("W", 0), ("W", 1), ("U", 3), ("c", 1), ("b", 2)])
+def test_gradient_check_legend_covers_no_measured_error(name, index):
+    """The error-vs-step legend hides no measured point and no marker of the default step."""
+    fig = new_figure((13, 5.4))
+    L.draw_gradient_check(fig, name=name, index=index, seed=1)
+    ax_e = fig.axes[1]
+    fig.canvas.draw()
+    box = ax_e.get_legend().get_window_extent()
+    (measured,) = [ln for ln in ax_e.lines if ln.get_label() == "measured"]
+    points = ax_e.transData.transform(np.column_stack(measured.get_data()))
+    assert not any(box.contains(*p) for p in points), f"legend covers a point of {name}"
+    # nor is it crossed by the orange line of the default step (eps = 1e-5)
+    x_step = ax_e.transData.transform((1e-5, 1.0))[0]
+    assert not box.x0 <= x_step <= box.x1
     plt.close(fig)
 
 

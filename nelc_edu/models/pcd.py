@@ -267,10 +267,13 @@ def check_stationary_term(stationary_term: str) -> bool:
     return stationary_term == "one_step"
 
 
-#: Smallest stationary probability the persistent-chain gradient accepts: float64's
-#: resolution next to 1. A latent state below it is never visited by the chains (its row
-#: of ``T_running`` stops being updated) and cannot be told apart from an unreachable one.
-PI_FLOOR = float(np.finfo(np.float64).eps)
+#: Smallest stationary probability the persistent-chain gradient accepts: the smallest
+#: normal float64. A latent state far below the chains' reach (pi of 1e-20, say) is a
+#: nearly dead state, a legitimate outcome of training: GTH computes its pi with a small
+#: relative error, ``h = Z (rho / pi)`` stays finite (rho_k is proportional to pi_k), and
+#: training goes on. Below this floor pi is subnormal and imprecise: the chain has, in
+#: float64, lost the state.
+PI_FLOOR = float(np.finfo(np.float64).tiny)
 
 
 def _stationary_and_fundamental(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -130,8 +130,10 @@ def plot_untying_curves(sweep: UntyingSweep, *, ax=None, a_marker: float | None 
         ax.axvline(a_marker, color=HIGHLIGHT, lw=2.0, zorder=0)
     zeros = a[(np.asarray(sweep.sigma) <= _ZERO)]
     if zeros.size:
+        # on a white box above the slider's marker line, which crosses it at small a
         ax.text(0.05, 0.97, "a = 0: tied (an RBM), both are 0", transform=ax.transAxes,
-                ha="left", va="top", fontsize=11, color="#333333")
+                ha="left", va="top", fontsize=11, color="#333333", zorder=5,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 2})
     ax.legend(loc="lower right")
     ax.set_title("latent vs path entropy production")
     return fig, ax
@@ -441,7 +443,8 @@ def draw_gradient_check(fig, *, name: str = "W", index: int = 0, seed: int = 0,
     ax_e.set_xlabel("step $\\varepsilon$ of the finite difference")
     ax_e.set_ylabel("relative error of the chosen entry")
     ax_e.set_title(f"{name}{list(idx)}: error vs step")
-    ax_e.legend(loc="upper center", fontsize=10)
+    # lower left: no measured error sits there (rounding errors are large at small steps)
+    ax_e.legend(loc="lower left", fontsize=10, frameon=True, framealpha=0.9)
     add_caption(fig, "Left: each dot is one parameter entry; all lie on the diagonal. "
                      "Right: a finite difference is exact only in a window of step sizes; "
                      "the orange line marks the chosen step.")
