@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["rank_correlation", "dial_table", "within_family", "format_dial_summary"]
+__all__ = ["rank_correlation", "dial_table", "within_family", "format_dial_summary",
+           "DialCurve", "tie_penalties", "dial_by_lambda", "find_run"]
 
 #: Final diagnostics gathered for every run.
 DIAL_METRICS = ("log_likelihood", "log_likelihood_heldout", "entropy_production",
@@ -158,3 +159,106 @@ def format_dial_summary(table: Mapping[str, np.ndarray]) -> str:
         lines.append(f"within the two-matrix family ({n} runs): rank correlation of the "
                      f"log-likelihood with {label} = {rho:+.2f}")
     return "\n".join(lines)
+
+
+class DialCurve(NamedTuple):
+    """One metric of the two-matrix family against the tie penalty (:func:`dial_by_lambda`).
+
+    Attributes
+    ----------
+    tie_penalty : numpy.ndarray
+        The distinct lambdas of the family, increasing.
+    median, low, high : numpy.ndarray
+        Median, smallest and largest value over the seeds of each lambda.
+    n_runs : numpy.ndarray
+        Runs with a finite value at each lambda.
+    """
+
+    tie_penalty: np.ndarray
+    median: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n_runs: np.ndarray
+
+
+def tie_penalties(table: Mapping[str, np.ndarray]) -> list[float]:
+    """The distinct lambdas of the two-matrix runs of a :func:`dial_table`, increasing.
+
+    Examples
+    --------
+    >>> t = {"kind": np.array(["two_matrix", "two_matrix", "rbm", "two_matrix"]),
+    ...      "tie_penalty": np.array([1e-2, 0.0, np.nan, 1e-2])}
+    >>> tie_penalties(t)
+    [0.0, 0.01]
+    """
+    fam = np.asarray(table["kind"]) == "two_matrix"
+    return sorted({float(v) for v in np.asarray(table["tie_penalty"], float)[fam]})
+
+
+def dial_by_lambda(table: Mapping[str, np.ndarray],
+                   metric: str = "log_likelihood") -> DialCurve:
+    """Median and range over seeds of ``metric`` at each lambda of the two-matrix family.
+
+    Works with any grid of lambdas and any number of seeds (RBM rows are ignored; NaN
+    values are left out of a lambda's summary).
+
+    Examples
+    --------
+    >>> t = {"kind": np.array(["two_matrix"] * 4 + ["rbm"]),
+    ...      "tie_penalty": np.array([0.0, 0.0, 1.0, 1.0, np.nan]),
+    ...      "log_likelihood": np.array([-19.0, -20.0, -23.0, np.nan, -21.0])}
+    >>> c = dial_by_lambda(t)
+    >>> c.tie_penalty.tolist(), c.median.tolist(), c.n_runs.tolist()
+    ([0.0, 1.0], [-19.5, -23.0], [2, 1])
+    """
+    if metric not in table:
+        raise ValueError(f"metric {metric!r} is not a column of the table; columns: "
+                         f"{sorted(table)}.")
+    fam = np.asarray(table["kind"]) == "two_matrix"
+    lams = tie_penalties(table)
+    if not lams:
+        raise ValueError("the table has no two-matrix runs: nothing to summarise per lambda.")
+    values = np.asarray(table[metric], float)
+    lam_col = np.asarray(table["tie_penalty"], float)
+    med, lo, hi, n = [], [], [], []
+    for lam in lams:
+        v = values[fam & (lam_col == lam)]
+        v = v[np.isfinite(v)]
+        n.append(v.size)
+        med.append(float(np.median(v)) if v.size else math.nan)
+        lo.append(float(v.min()) if v.size else math.nan)
+        hi.append(float(v.max()) if v.size else math.nan)
+    return DialCurve(np.array(lams), np.array(med), np.array(lo), np.array(hi),
+                     np.array(n, dtype=int))
+
+
+def find_run(records: Sequence[Mapping[str, Any]], kind: str = "two_matrix",
+             tie_penalty: float | None = None, seed: int | None = None) -> Mapping[str, Any]:
+    """The record of one run of a dial sweep: a kind, a lambda (two-matrix runs) and a seed.
+
+    ``seed=None`` takes the smallest seed present for that kind and lambda.
+
+    Examples
+    --------
+    >>> recs = [{"settings": {"kind": "two_matrix", "tie_penalty": lam, "seed": s}}
+    ...         for lam in (0.0, 1.0) for s in (3, 4)]
+    >>> find_run(recs, tie_penalty=1.0)["settings"]
+    {'kind': 'two_matrix', 'tie_penalty': 1.0, 'seed': 3}
+    """
+    def matches(rec) -> bool:
+        s = rec["settings"]
+        if s["kind"] != kind:
+            return False
+        if kind == "two_matrix" and tie_penalty is not None:
+            return float(s.get("tie_penalty", 0.0)) == float(tie_penalty)
+        return True
+
+    found = sorted((r for r in records if matches(r)), key=lambda r: int(r["settings"]["seed"]))
+    if seed is not None:
+        found = [r for r in found if int(r["settings"]["seed"]) == int(seed)]
+    if not found:
+        what = f"kind {kind!r}" + (f", lambda {tie_penalty:g}" if tie_penalty is not None
+                                   and kind == "two_matrix" else "")
+        raise ValueError(f"no run with {what}" + (f" and seed {seed}" if seed is not None
+                                                  else "") + " among the records.")
+    return found[0]

@@ -40,7 +40,8 @@ import numpy as np
 from ._validation import check_positive_int
 
 __all__ = ["cosine", "reference_gradient", "pcd_gradient_cosine", "EstimatorComparison",
-           "compare_gradient_estimators"]
+           "compare_gradient_estimators", "checkpoint_matrix", "FidelityCurves",
+           "fidelity_curves", "RuleComparison", "rule_comparison"]
 
 
 def cosine(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:
@@ -228,3 +229,153 @@ def compare_gradient_estimators(
     pcd = _pcd_estimates(model, X, n_chains, R, burn_in, rng)
     return EstimatorComparison(_flatten(exact_g), np.asarray(n_samples), mc,
                                np.asarray(n_chains), pcd, model.K, slices, shapes)
+
+
+def _value(v) -> float:
+    return math.nan if v is None else float(v)
+
+
+def checkpoint_matrix(records: Sequence[Mapping], key: str) -> tuple[np.ndarray, np.ndarray]:
+    """A diagnostic along training for several runs: ``(steps, values)``.
+
+    ``values[r, c]`` is ``key`` at checkpoint ``c`` of run ``r`` (NaN where it was not
+    measured). The runs must share their checkpoints (same ``n_updates`` and
+    ``n_checkpoints``), as the runs of one sweep do.
+
+    Examples
+    --------
+    >>> recs = [{"history": {"steps": [0, 10], "records": [{"c": 1.0}, {"c": v}]}}
+    ...         for v in (0.5, None)]
+    >>> steps, values = checkpoint_matrix(recs, "c")
+    >>> steps.tolist(), values.tolist()
+    ([0, 10], [[1.0, 0.5], [1.0, nan]])
+    """
+    records = list(records)
+    if not records:
+        raise ValueError("no records: pass the runs of a sweep (load_shipped_results).")
+    steps = np.asarray(records[0]["history"]["steps"])
+    rows = []
+    for rec in records:
+        h = rec["history"]
+        if not np.array_equal(np.asarray(h["steps"]), steps):
+            raise ValueError("the runs do not share their checkpoints (different n_updates or "
+                             "n_checkpoints): compare runs of one sweep.")
+        rows.append([_value(r.get(key)) for r in h["records"]])
+    return steps, np.array(rows, dtype=float)
+
+
+class FidelityCurves(NamedTuple):
+    """Gradient fidelity and mean self-transition along training, one row per run.
+
+    Attributes
+    ----------
+    steps : numpy.ndarray
+        (C,) parameter updates at the checkpoints.
+    cosine : numpy.ndarray
+        (R, C) cosine between the PCD gradient and the reference (NaN where not measured).
+    self_transition : numpy.ndarray
+        (R, C) mean diag T of the estimated latent chain.
+    seeds : numpy.ndarray
+        (R,) the runs' seeds, increasing.
+    """
+
+    steps: np.ndarray
+    cosine: np.ndarray
+    self_transition: np.ndarray
+    seeds: np.ndarray
+
+
+def _select(records, kind: str, stationary_term: str | None) -> list:
+    sel = [r for r in records if r["settings"]["kind"] == kind
+           and (stationary_term is None or kind != "two_matrix"
+                or r["settings"].get("stationary_term", "exact") == stationary_term)
+           and not float(r["settings"].get("tie_penalty", 0.0) or 0.0)]
+    return sorted(sel, key=lambda r: int(r["settings"]["seed"]))
+
+
+def fidelity_curves(records: Sequence[Mapping], kind: str = "rbm", *,
+                    stationary_term: str = "exact") -> FidelityCurves:
+    """The gradient-fidelity curves of one model kind in a sweep (``history`` key
+    ``pcd_gradient_cosine``, recorded when ``RunSettings.fidelity_steps > 0``).
+
+    Parameters
+    ----------
+    records : sequence of dict
+        Sweep records (e.g. ``load_shipped_results("gradients_digits")``).
+    kind : {"rbm", "two_matrix"}
+        The PCD-trained kind to follow (the exact-gradient RBM has no PCD gradient).
+    stationary_term : {"exact", "one_step"}
+        Two-matrix runs: which training rule (runs with a tie penalty are left out).
+
+    Examples
+    --------
+    >>> recs = [{"settings": {"kind": "rbm", "seed": s},
+    ...          "history": {"steps": [0, 5], "records": [
+    ...              {"pcd_gradient_cosine": 1.0, "mean_self_transition": 0.1},
+    ...              {"pcd_gradient_cosine": c, "mean_self_transition": 0.9}]}}
+    ...         for s, c in ((1, 0.2), (0, 0.4))]
+    >>> fc = fidelity_curves(recs)
+    >>> fc.seeds.tolist(), fc.cosine[:, -1].tolist()
+    ([0, 1], [0.4, 0.2])
+    """
+    sel = _select(records, kind, stationary_term)
+    if not sel:
+        raise ValueError(f"no {kind!r} runs among the records"
+                         + (f" with stationary_term={stationary_term!r}"
+                            if kind == "two_matrix" else "") + ".")
+    steps, cos = checkpoint_matrix(sel, "pcd_gradient_cosine")
+    if np.isnan(cos).all():
+        raise ValueError(f"the {kind!r} runs recorded no gradient fidelity: train them with "
+                         "RunSettings(fidelity_steps=10) (scripts/reproduce_gradients.py).")
+    _, diag = checkpoint_matrix(sel, "mean_self_transition")
+    return FidelityCurves(steps, cos, diag, np.array([int(r["settings"]["seed"]) for r in sel]))
+
+
+class RuleComparison(NamedTuple):
+    """The two-matrix model trained with the exact and the one-step rule, seed by seed.
+
+    Attributes
+    ----------
+    seeds : numpy.ndarray
+        Seeds trained with both rules, increasing.
+    exact, one_step : dict of str to numpy.ndarray
+        Final diagnostics per seed (``log_likelihood``, ``log_likelihood_heldout``,
+        ``entropy_production``, ``ep_noise_floor``, ``mean_self_transition``).
+    """
+
+    seeds: np.ndarray
+    exact: dict[str, np.ndarray]
+    one_step: dict[str, np.ndarray]
+
+
+_RULE_METRICS = ("log_likelihood", "log_likelihood_heldout", "entropy_production",
+                 "ep_noise_floor", "mean_self_transition")
+
+
+def rule_comparison(records: Sequence[Mapping]) -> RuleComparison:
+    """Pair the exact-rule and one-step-rule two-matrix runs of a sweep by seed.
+
+    Examples
+    --------
+    >>> recs = [{"settings": {"kind": "two_matrix", "seed": s, "stationary_term": rule},
+    ...          "final": {"log_likelihood": ll}}
+    ...         for s, rule, ll in [(0, "exact", -19.0), (0, "one_step", -20.0),
+    ...                             (1, "exact", -19.5)]]
+    >>> rc = rule_comparison(recs)
+    >>> rc.seeds.tolist(), rc.exact["log_likelihood"], rc.one_step["log_likelihood"]
+    ([0], array([-19.]), array([-20.]))
+    """
+    by_rule: dict[str, dict[int, Mapping]] = {"exact": {}, "one_step": {}}
+    for rule in by_rule:
+        for rec in _select(records, "two_matrix", rule):
+            by_rule[rule][int(rec["settings"]["seed"])] = rec
+    seeds = sorted(set(by_rule["exact"]) & set(by_rule["one_step"]))
+    if not seeds:
+        raise ValueError("no seed was trained with both rules: sweep with "
+                         "stationary_terms=('exact', 'one_step') (scripts/reproduce_gradients.py).")
+
+    def table(rule):
+        return {m: np.array([_value(by_rule[rule][s]["final"].get(m)) for s in seeds])
+                for m in _RULE_METRICS}
+
+    return RuleComparison(np.array(seeds), table("exact"), table("one_step"))

@@ -13,7 +13,7 @@ API = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
 #: Rooms whose whole ``__all__`` the page lists (models: its own modules are the reference
 #: while the kernels branch rewrites them).
 ROOMS = ["markov", "datasets", "training", "experiments", "classify", "untying",
-         "finite_differences", "exact_training", "gradient_fidelity", "sweeps", "io",
+         "finite_differences", "exact_training", "gradient_fidelity", "dial", "sweeps", "io",
          "plotting", "widgets"]
 
 

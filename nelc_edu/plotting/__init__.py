@@ -11,13 +11,17 @@ One module per kind of figure:
 * :mod:`.latent`: untying the decoder and checking the gradient (notebooks 05-06);
 * :mod:`.mechanism`: exact training traces, step by step (notebook 07);
 * :mod:`.training`: training curves, class histograms, the ``nelc-edu compare`` figure;
-  :mod:`.runs`: checkpoints, sampler mixing and cycle walks of trained runs (04, 07);
-* :mod:`.sweeps`: many runs at once (``nelc-edu figures``, notebook 09).
+  :mod:`.runs`: checkpoints, sampler mixing and cycle walks of trained runs (04, 08);
+* :mod:`.sweeps`: many runs at once (``nelc-edu figures``, notebook 09);
+* :mod:`.dial`: the reversibility dial (notebook 09); :mod:`.gradients`: gradient fidelity
+  along training (08) and the exact against the one-step training rule (09).
 
 Every function returns matplotlib objects and never calls ``plt.show()``; the colour
 palette is Okabe-Ito (colour-blind safe) and font sizes are readable on a projector.
 """
 
+from .dial import draw_dial_run, plot_dial, plot_dial_by_lambda
+from .gradients import plot_gradient_fidelity, plot_rule_comparison
 from .graphs import circular_layout, draw_chain_graph
 from .images import image_grid, image_strip
 from .latent import (
@@ -106,4 +110,7 @@ __all__ = [
     "plot_ll_vs_entropy_production", "plot_self_transition_vs_ll", "plot_class_kl",
     "plot_sweep_curves", "plot_sweep_overview", "plot_sweep_class_histograms", "draw_run",
     "plot_samples_by_kind", "save_sweep_figures",
+    # the reversibility dial and the gradient sweep
+    "plot_dial", "plot_dial_by_lambda", "draw_dial_run", "plot_gradient_fidelity",
+    "plot_rule_comparison",
 ]

@@ -569,7 +569,8 @@ def draw_trained_graph(ax, T, pi, *, node_images, threshold: float, cycle=None,
     draw_chain_graph(T, pi, ax=ax, node_images=node_images, threshold=threshold,
                      highlight_cycle=cycle, max_currents=max_currents, **kwargs)
     if not edges:
-        ax.text(0.5, 0.5, "no net current\nabove the noise", transform=ax.transAxes,
+        # a trained model's T is estimated: its threshold is 3 null standard errors
+        ax.text(0.5, 0.5, "no net current exceeds\n3 standard errors", transform=ax.transAxes,
                 ha="center", va="center", fontsize=12, color="#555555", style="italic")
     return len(edges), n_above
 

@@ -1,4 +1,4 @@
-"""Figures of trained runs: checkpoints, quantities along training, sampler mixing (04, 07).
+"""Figures of trained runs: checkpoints, quantities along training, sampler mixing (04, 08).
 
 * :func:`plot_checkpoint` draws one training checkpoint: the latent graph (decoder-mean
   images as nodes, the strongest net currents above the run's threshold as arrows, the
@@ -229,7 +229,7 @@ def _checkpoint_graph(ax, h, i: int, kind: str, model, n_se: float, all_currents
         ax, T, pi, node_images=model.decoder_probs(), threshold=thr,
         cycle=cyc[0] if cyc else None, all_currents=all_currents,
         current_scale=_current_scale(h, n_se), caption=False,
-        title=f"{_kind_label(kind)} after {h.steps[i]} updates\nσ = {sigma:.3f} (noise floor "
+        title=f"{_kind_label(kind)} after {h.steps[i]} updates\nσ = {sigma:.3g} (noise floor "
               f"{floor:.0e}), mean diag T = {rec.get('mean_self_transition', math.nan):.2f}",
     )
     return cyc, n_drawn, n_above
@@ -244,14 +244,14 @@ def _checkpoint_report(runs: dict, i: int, kind: str, K: int, cyc) -> str:
         rk = hk.records[j]
         lines.append(
             f"update {hk.steps[j]:>5d}  {_kind_label(k):<30s} log-lik "
-            f"{rk.get('log_likelihood', math.nan):8.3f}  σ {rk.get('entropy_production', 0):.4f}"
+            f"{rk.get('log_likelihood', math.nan):8.3f}  σ {rk.get('entropy_production', 0):<9.3g}"
             f" (floor {rk.get('ep_noise_floor', math.nan):.0e})  mean diag T "
             f"{rk.get('mean_self_transition', math.nan):.3f}")
     n = len(_history_of(runs[kind]).records)
     head = f"checkpoint {i} of {n - 1} (K = {K}, 1/K = {1 / K:.2f})"
     if cyc:
         head += (f"; dominant cycle of the {_kind_label(kind)}: "
-                 + " -> ".join(map(str, [*cyc[0], cyc[0][0]])) + f" (bottleneck {cyc[1]:.3f})")
+                 + " -> ".join(map(str, [*cyc[0], cyc[0][0]])) + f" (bottleneck {cyc[1]:.2g})")
     return "\n".join([head, *lines])
 
 

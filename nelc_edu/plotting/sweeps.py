@@ -518,7 +518,7 @@ def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16,
     str
         A one-line text report of the run's numbers.
     """
-    from .graphs import draw_trained_graph
+    from .graphs import _format_pi, draw_trained_graph
     from .images import image_grid
 
     s, f = record["settings"], record["final"]
@@ -531,7 +531,7 @@ def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16,
         threshold=_num(f.get("current_threshold")), cycle=cyc, all_currents=all_currents,
         title=f"{_style(s['kind'])['label']}, seed {s['seed']}", caption=False)
     image_grid(means, ax=fig.add_subplot(gs[0, 1]), ncols=min(5, len(means)),
-               titles=[f"{p:.2f}" for p in pi], title="decoder means (label: π)")
+               titles=[_format_pi(p) for p in pi], title="decoder means (label: π)")
     ax_s = fig.add_subplot(gs[1, 1])
     if record.get("samples") is not None:
         smp = np.asarray(record["samples"], float)[:n_samples]
@@ -543,7 +543,8 @@ def draw_run(fig, record: Mapping[str, Any], *, n_samples: int = 16,
 
 def _run_report(record, cyc, n_drawn: int, n_above: int) -> str:
     s = record["settings"]
-    cyc_txt = (" -> ".join(map(str, [*cyc, cyc[0]])) if cyc else "none above the noise")
+    cyc_txt = (" -> ".join(map(str, [*cyc, cyc[0]])) if cyc
+               else "none (no current exceeds 3 standard errors)")
     arrows = (f"; arrows: the {n_drawn} strongest of {n_above} net currents above the "
               "threshold" if n_drawn < n_above else "")
     return (f"{_style(s['kind'])['label']}, K = {s['K']}, seed {s['seed']}: log-lik "
@@ -634,6 +635,7 @@ def plot_samples_by_kind(records: Sequence[Mapping[str, Any]], seed: int | None 
     2
     >>> plt.close(fig)
     """
+    from .graphs import _format_pi
     from .images import image_grid
 
     records = [r for r in _check_records(records) if r.get("decoder_means") is not None]
@@ -656,7 +658,7 @@ def plot_samples_by_kind(records: Sequence[Mapping[str, Any]], seed: int | None 
         pi = np.asarray(rec["final"]["pi"], float)
         means = np.asarray(rec["decoder_means"], float)
         image_grid(means, ax=axes[0, j], ncols=min(5, len(means)),
-                   titles=[f"π={p:.2f}" for p in pi],
+                   titles=[f"π={_format_pi(p)}" for p in pi],
                    title=_style(kind)["label"] + "\ndecoder means")
         smp = rec.get("samples")
         if smp is not None:

@@ -6,6 +6,7 @@ figures live in :mod:`nelc_edu.plotting`); the callback redraws through
 drawn twice.
 """
 
+from .dial import dial_explorer
 from .latent import gradient_check_explorer, untying_explorer
 from .markov import ring_explorer, trajectory_estimator_demo, two_state_explorer
 from .mechanism import training_replay
@@ -23,4 +24,5 @@ __all__ = [
     "training_replay",
     "checkpoint_scrubber",
     "run_explorer",
+    "dial_explorer",
 ]
