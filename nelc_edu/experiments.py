@@ -164,6 +164,11 @@ class RunSettings:
                 and self.tie_penalty >= 0):
             raise ValueError(f"tie_penalty must be a number >= 0; got {self.tie_penalty!r}.")
         self.tie_penalty = float(self.tie_penalty)
+        if self.tie_penalty * self.learning_rate >= 1:
+            raise ValueError(
+                f"tie_penalty * learning_rate must be < 1 (the decoupled penalty step would "
+                f"overshoot the tie); got {self.tie_penalty:g} * {self.learning_rate:g}. "
+                f"Use tie_penalty < {1 / self.learning_rate:g} at this learning rate.")
         from .models.pcd import check_stationary_term
 
         check_stationary_term(self.stationary_term)

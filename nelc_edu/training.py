@@ -330,7 +330,14 @@ def train(
     tie_penalty : float
         Two-matrix model only: ascend the log-likelihood plus
         ``-(tie_penalty / 2) * sum (U - W.T)^2`` (:meth:`TwoMatrixModel.tie_penalty`), the
-        reversibility dial (0: the free model; large: a near-RBM).
+        reversibility dial (0: the free model; large: a near-RBM). The penalty's gradient is
+        *decoupled* from RMSprop (as weight decay is in AdamW): each update adds
+        ``learning_rate * gradient_of_penalty`` after the RMSprop step of the likelihood.
+        Inside RMSprop it would be divided by the size of the likelihood's own gradient, so
+        on a weight the data leave unconstrained (the encoder weight of a pixel that is never
+        on) it would move a full step per update whatever ``tie_penalty`` is; decoupled, its
+        effect is proportional to ``tie_penalty``. Stable for ``learning_rate *
+        tie_penalty < 1``.
     stationary_term : {"exact", "one_step"}
         Two-matrix model only: ``"one_step"`` trains with the truncated rule
         ``h = rho / pi - 1`` instead of ``h = Z (rho / pi)``.
@@ -376,6 +383,10 @@ def train(
         "checkpoint_every")
     tie_penalty = float(tie_penalty)
     two_matrix_only = _two_matrix_options(model, method, tie_penalty, stationary_term)
+    if tie_penalty * learning_rate >= 1:
+        raise ValueError(
+            f"tie_penalty * learning_rate must be < 1 (the decoupled penalty step would "
+            f"overshoot the tie); got {tie_penalty!r} * {learning_rate!r}. Lower tie_penalty.")
 
     rng = _rng.as_generator(seed)
     params = model.params()
@@ -401,11 +412,11 @@ def train(
         for step in range(1, n_updates + 1):
             _check_stop(stop, step, n_updates)
             grads = step_gradient(next_batch(), step)
-            if tie_penalty > 0:
-                for name, g in model.tie_penalty(tie_penalty)[1].items():
-                    grads[name] = grads[name] + g
             _check_finite(grads, "the gradient of", step, history)
+            penalty = model.tie_penalty(tie_penalty)[1] if tie_penalty > 0 else {}
             opt.step(grads)
+            for name, g in penalty.items():  # decoupled: a plain gradient step, not rescaled
+                params[name] += opt.learning_rate * g
             _check_finite(params, "parameter", step, history)
             if checkpoint.bar is not None:
                 checkpoint.bar.update(1)

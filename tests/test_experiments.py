@@ -229,3 +229,11 @@ def test_cli_compare_unknown_stationary_term_is_an_argparse_error(capsys):
         main(["compare", "--stationary-term", "two_step"])
     assert exc.value.code == 2
     assert "invalid choice: 'two_step'" in capsys.readouterr().err
+
+
+def test_run_settings_refuse_a_tie_penalty_the_step_cannot_follow():
+    from nelc_edu.experiments import RunSettings
+
+    assert RunSettings(learning_rate=0.01, tie_penalty=30.0).tie_penalty == 30.0
+    with pytest.raises(ValueError, match=r"tie_penalty \* learning_rate must be < 1.*< 100"):
+        RunSettings(learning_rate=0.01, tie_penalty=100.0)

@@ -110,3 +110,68 @@ def test_train_stops_with_the_history_when_the_gradient_becomes_nan(bad):
 def test_train_rejects_non_binary_data():
     with pytest.raises(ValueError, match="not binary"):
         train(_Toy(), np.full((4, 3), 0.5), method="exact", n_updates=1, progress=False)
+
+
+# --- the tie penalty (the reversibility dial) --------------------------------------------
+
+def _dead_pixel_data(n=60, N=6, seed=0):
+    """Binary data whose last pixel is never on: the likelihood leaves its encoder weights
+    almost unconstrained (only the chains' own samples ever turn it on)."""
+    X = (np.random.default_rng(seed).random((n, N)) < 0.5).astype(np.uint8)
+    X[:, -1] = 0
+    return X
+
+
+def _two_matrix(seed=1):
+    from nelc_edu.models import TwoMatrixModel
+
+    return TwoMatrixModel.random(3, 6, scale=0.5, seed=seed)
+
+
+@pytest.mark.parametrize("lam", [1e-3, 0.7, 20.0])
+def test_tie_penalty_step_is_the_likelihood_step_plus_lr_times_its_gradient(lam):
+    """One update with the penalty minus the same update without it (same seed, same
+    minibatch, same chains) is exactly learning_rate * (penalty gradient at the start)."""
+    lr = 0.01
+    start = _two_matrix()
+    D = start.U - start.W.T                      # by hand: d/dU of -(lam/2) sum D^2 = -lam D
+    free, pen = _two_matrix(), _two_matrix()
+    X = _dead_pixel_data()
+    train(free, X, method="pcd", n_updates=1, learning_rate=lr, seed=3, progress=False,
+          n_chains=20)
+    train(pen, X, method="pcd", n_updates=1, learning_rate=lr, seed=3, progress=False,
+          n_chains=20, tie_penalty=lam)
+    np.testing.assert_allclose(pen.U - free.U, lr * (-lam * D), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(pen.W - free.W, lr * (lam * D.T), rtol=1e-10, atol=1e-15)
+    np.testing.assert_array_equal(pen.c, free.c)
+    np.testing.assert_array_equal(pen.b, free.b)
+
+
+def test_a_tiny_tie_penalty_barely_moves_an_unconstrained_weight():
+    """The reason the penalty is decoupled from RMSprop: inside it, lambda = 1e-6 would move
+    the dead pixel's encoder weights by a full step per update; decoupled, by ~lr * lambda."""
+    X = _dead_pixel_data()
+    kw = dict(method="pcd", n_updates=300, learning_rate=0.01, seed=4, progress=False,
+              n_chains=20)
+    free, tiny = _two_matrix(), _two_matrix()
+    train(free, X, **kw)
+    train(tiny, X, tie_penalty=1e-6, **kw)
+    assert np.abs(tiny.W - free.W).max() < 1e-4
+    assert np.abs(tiny.U - free.U).max() < 1e-4
+
+
+def test_a_strong_tie_penalty_pins_the_decoder_to_the_encoder():
+    X = _dead_pixel_data()
+    kw = dict(method="pcd", n_updates=300, learning_rate=0.01, seed=4, progress=False,
+              n_chains=20)
+    free, tied = _two_matrix(), _two_matrix()
+    train(free, X, **kw)
+    train(tied, X, tie_penalty=50.0, **kw)
+    gap = lambda m: np.abs(m.U - m.W.T).max()  # noqa: E731
+    assert gap(tied) < 0.05 * gap(free)
+
+
+def test_tie_penalty_too_large_for_the_step_is_refused():
+    with pytest.raises(ValueError, match="tie_penalty \\* learning_rate"):
+        train(_two_matrix(), _dead_pixel_data(), method="pcd", n_updates=1,
+              learning_rate=0.01, tie_penalty=100.0, progress=False)
