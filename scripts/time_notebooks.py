@@ -47,9 +47,10 @@ def class_time(nb_path: Path) -> str:
 
 
 def title(nb_path: Path) -> str:
-    """``07_why_cycles_emerge`` -> ``07 Why cycles emerge``."""
+    """The guide's own heading of the notebook (``## 07 Why cycles emerge``), else its name."""
     number, _, rest = nb_path.stem.partition("_")
-    return f"{number} {rest.replace('_', ' ').capitalize()}"
+    m = re.search(rf"^## ({number} .+)$", GUIDE.read_text(), re.M)
+    return m.group(1).strip() if m else f"{number} {rest.replace('_', ' ').capitalize()}"
 
 
 def anchor(nb_path: Path) -> str:
