@@ -49,3 +49,17 @@ def test_front_door_names_are_exported():
     front = _names(re.search(r"^## `nelc_edu`:(.*?)(?=^## )", API, re.S | re.M).group(1))
     front -= {"nelc_edu", "NELC_FAST", "import"}
     assert front <= set(nelc_edu.__all__) | {"markov"}, sorted(front - set(nelc_edu.__all__))
+
+
+def test_docstrings_have_no_stray_substitutions():
+    """``|J|`` outside double backquotes is a reStructuredText substitution: the API pages
+    of the site would show a broken link (it happened)."""
+    pattern = re.compile(r"(?<![\w|])\|[A-Za-z_][\w.]*\|(?![\w|])")
+    found = []
+    for path in sorted((REPO / "nelc_edu").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        # blank out ``literals`` (they may span lines) but keep the line numbers
+        text = re.sub(r"``.*?``", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
+        for m in pattern.finditer(text):
+            found.append(f"{path.relative_to(REPO)}:{text.count(chr(10), 0, m.start()) + 1}")
+    assert not found, "write these as ``|x|``: " + ", ".join(found)

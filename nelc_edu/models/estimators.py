@@ -209,7 +209,7 @@ class EntropyProductionEstimate(NamedTuple):
 
 
 def current_threshold(T, pi, current_se, n_se: float = 3.0) -> float:
-    """``max(n_se * max(current_se), RESOLUTION * max(pi_i T_ij))``: the smallest measured |J|.
+    """``max(n_se * max(current_se), RESOLUTION * max(pi_i T_ij))``: the smallest measured ``|J|``.
 
     Examples
     --------
