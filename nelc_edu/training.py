@@ -518,8 +518,19 @@ class _Checkpoints:
     def __call__(self, step: int) -> None:
         rec: dict[str, Any] = {"step": step}
         if self.diagnostics is not None:
-            rec.update(self.diagnostics(self.model, chains=self.chains) if self.wants_chains
-                       else self.diagnostics(self.model))
+            try:
+                rec.update(self.diagnostics(self.model, chains=self.chains)
+                           if self.wants_chains else self.diagnostics(self.model))
+            except ValueError as exc:
+                if "reducible" not in str(exc):
+                    raise
+                raise TrainingDivergedError(
+                    f"At update {step} the diagnostics found the model's latent chain "
+                    f"reducible ({exc}) This usually means the weights grew so large that "
+                    "some transition probabilities underflow to 0: lower the learning rate. "
+                    "The history up to the failure is attached as .history.",
+                    self.history,
+                ) from exc
         self.history.steps.append(step)
         self.history.records.append(rec)
         if self.keep_params:

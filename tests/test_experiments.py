@@ -119,9 +119,12 @@ def test_run_settings_validate(kw, msg):
 def test_too_large_a_step_stops_with_a_clear_error():
     from nelc_edu.training import TrainingDivergedError
 
+    # lr = 0.3 diverges on some platforms and not on others (training at a large step is
+    # chaotic: the last bit of an exp decides); lr = 100 fails on all, during training or
+    # at the final checkpoint's diagnostics, with the same error.
     with pytest.raises(TrainingDivergedError, match="learning rate"):
         compare("digits", 10, seed=0, progress=False, kinds=("two_matrix",), n_updates=3000,
-                learning_rate=0.3, n_checkpoints=1, diag_samples=50, kl_chains=5,
+                learning_rate=100.0, n_checkpoints=1, diag_samples=50, kl_chains=5,
                 kl_burn_in=1, kl_steps=2)
 
 

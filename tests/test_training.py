@@ -175,3 +175,22 @@ def test_tie_penalty_too_large_for_the_step_is_refused():
     with pytest.raises(ValueError, match="tie_penalty \\* learning_rate"):
         train(_two_matrix(), _dead_pixel_data(), method="pcd", n_updates=1,
               learning_rate=0.01, tie_penalty=100.0, progress=False)
+
+
+def test_a_reducible_chain_at_a_checkpoint_is_a_training_divergence_with_its_history():
+    calls = []
+
+    def diagnostics(model):
+        calls.append(1)
+        if len(calls) > 1:
+            raise ValueError("T is reducible: its 3 states form 2 communicating classes")
+        return {"x": 1.0}
+
+    with pytest.raises(TrainingDivergedError, match="lower the learning rate") as err:
+        train(_two_matrix(), _dead_pixel_data(), method="pcd", n_updates=4, n_chains=10,
+              checkpoint_every=2, diagnostics=diagnostics, progress=False, seed=0)
+    assert err.value.history.steps == [0]
+    with pytest.raises(ValueError, match="something else"):
+        train(_two_matrix(), _dead_pixel_data(), method="pcd", n_updates=2, n_chains=10,
+              diagnostics=lambda m: (_ for _ in ()).throw(ValueError("something else")),
+              progress=False)
