@@ -40,7 +40,6 @@ import numpy as np  # noqa: E402
 import nelc_edu  # noqa: E402
 from nelc_edu import _rng  # noqa: E402
 from nelc_edu.models import TwoMatrixModel  # noqa: E402
-from nelc_edu.models import _chains_numba as kernels  # noqa: E402
 from nelc_edu.models.pcd import (  # noqa: E402
     ActiveRows,
     _decoder_parts,
@@ -209,6 +208,8 @@ def bench_pcd_one(N: int, repeats: int, n_updates: int) -> tuple:
 
 def pcd_pieces(X, data, rows, W, c, U, b) -> dict:
     """Where the Numba update's time goes (medians of 50 calls each, microseconds)."""
+    from nelc_edu.models import _chains_numba as kernels  # needs Numba
+
     N = X.shape[1]
     chains = TwoMatrixModel(W, c, U, b).init_chains(CHAINS, seed=4)
     UB = U + b[:, None]
@@ -248,7 +249,11 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="5 repeats instead of 11")
     args = parser.parse_args(argv)
     repeats = 5 if args.quick else 11
-    import numba
+    try:
+        import numba
+    except ImportError:
+        raise SystemExit("bench_chains compares the Numba backend with NumPy: it needs Numba "
+                         "(pip install numba).") from None
 
     print(f"# bench_chains: {platform.machine()}, Python {platform.python_version()}, "
           f"numpy {np.__version__}, numba {numba.__version__}; K = {K}, {CHAINS} chains; "
