@@ -146,20 +146,19 @@ def snapshot(model, X) -> LatentSnapshot:
     (True, True)
     """
     from . import markov
+    from .classify import kl_divergence
     from .models.exact import logsumexp
 
     _check_small(model)
     X = check_binary_data(X, "X", n_features=model.N)
     T = _latent_transition(model)
-    pi = markov.stationary_distribution(T)
-    Z = markov.fundamental_matrix(T, pi)
+    pi, Z = markov.stationary_and_fundamental(T)
     log_joint = np.log(pi)[None, :] + model.log_decoder(X)
-    log_px = logsumexp(log_joint, axis=1)
+    log_px = logsumexp(log_joint, axis=1)       # log p(x); the same pass gives r(z|x)
     rho = np.exp(log_joint - log_px[:, None]).mean(axis=0)
     h = Z @ (rho / pi - 1.0)
     h = h - pi @ h  # zero already (pi Z = pi); removes the rounding
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kl = float(np.sum(np.where(rho > 0, rho * np.log(rho / pi), 0.0)))
+    kl = kl_divergence(rho, pi)
     return LatentSnapshot(
         T=T, pi=pi, rho=rho, Z=Z, h=h, currents=markov.probability_currents(T, pi),
         sigma=float(markov.entropy_production(T, pi)), self_transition=np.diag(T).copy(),

@@ -493,16 +493,24 @@ class _Gradient:
                                           **self.extra)
             return model.pcd_gradient_rows(self.rows_data, rows, self.chains, **self.extra)
         except ValueError as exc:
-            if "reducible" not in str(exc):
+            err = _diverged(exc, step, "the persistent chains' latent transition matrix "
+                            "became reducible", self.history)
+            if err is None:
                 raise
-            raise TrainingDivergedError(
-                f"At update {step} the persistent chains' latent transition matrix "
-                f"became reducible ({exc}) This usually means the weights grew so "
-                "large that some transition probabilities underflow to 0: lower the "
-                "learning rate (or use more persistent chains). The history up to the "
-                "failure is attached as .history.",
-                self.history,
-            ) from exc
+            raise err from exc
+
+
+def _diverged(exc: ValueError, step: int, what: str, history) -> TrainingDivergedError | None:
+    """A reducible latent chain met during training is a divergence (too large a step):
+    the error to raise instead of ``exc``; None for any other ValueError."""
+    if "reducible" not in str(exc):
+        return None
+    return TrainingDivergedError(
+        f"At update {step} {what} ({exc}) This usually means the weights grew so large that "
+        "some transition probabilities underflow to 0: lower the learning rate (or use more "
+        "persistent chains). The history up to the failure is attached as .history.",
+        history,
+    )
 
 
 class _Checkpoints:
@@ -522,15 +530,11 @@ class _Checkpoints:
                 rec.update(self.diagnostics(self.model, chains=self.chains)
                            if self.wants_chains else self.diagnostics(self.model))
             except ValueError as exc:
-                if "reducible" not in str(exc):
+                err = _diverged(exc, step, "the diagnostics found the model's latent chain "
+                                "reducible", self.history)
+                if err is None:
                     raise
-                raise TrainingDivergedError(
-                    f"At update {step} the diagnostics found the model's latent chain "
-                    f"reducible ({exc}) This usually means the weights grew so large that "
-                    "some transition probabilities underflow to 0: lower the learning rate. "
-                    "The history up to the failure is attached as .history.",
-                    self.history,
-                ) from exc
+                raise err from exc
         self.history.steps.append(step)
         self.history.records.append(rec)
         if self.keep_params:
